@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { describeError, exitCodeOf } from './shared/errors.js';
+import { declareImportFlags, type ImportFlags } from './import/import-command.js';
+
+const program = new Command()
+  .name('bulkhead')
+  .description('Run PostgreSQL bulk CSV imports and SKIP LOCKED queue workers side by side under one connection budget.')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+/** Runs a command's action and exits with its code; errors become a message and an exit code, never a stack. */
+function run(action: () => Promise<number>): () => Promise<void> {
+  return async () => {
+    let code: number;
+    try {
+      code = await action();
+    } catch (err) {
+      process.stderr.write(`bulkhead: ${describeError(err)}\n`);
+      code = exitCodeOf(err);
+    }
+    process.exitCode = code;
+  };
+}
+
+const importCommand = declareImportFlags(program.command('import'))
+  .description('Import one CSV file into a table: COPY into UNLOGGED staging, check, then merge with INSERT ... ON CONFLICT in chunks.')
+  .addHelpText('after', `
+Exit codes: 0 done; 2 invalid input, nothing merged; 1 any other failure; 143 stopped by SIGTERM.
+A summary JSON line goes to stdout; progress and errors go to stderr.
+
+Examples:
+  bulkhead import --manifest examples/advertisers-import.yaml --file advertisers.csv
+  gzip -dc data.csv.gz | bulkhead import --file - --table advertisers --key advertiser_id`);
+importCommand.action(run(async () => {
+  const { importMain } = await import('./import/import-main.js');
+  return importMain(importCommand.opts<ImportFlags>(), process.env);
+}));
+
+for (const [name, what] of [
+  ['worker', 'Run one queue worker (a StressRun pod).'],
+  ['operator', 'Run the controller.'],
+  ['local', 'Run CsvImport and StressRun manifests on this machine.'],
+  ['budget', "Print one server's connection budget."],
+] as const) {
+  program.command(name).description(`${what} (not built yet)`).allowUnknownOption().action(run(() => {
+    process.stderr.write(`bulkhead ${name}: not built yet in this version\n`);
+    return Promise.resolve(1);
+  }));
+}
+program.command('queue').description('Queue table commands (not built yet).').command('init')
+  .description('Add the columns and indexes a worker needs (not built yet).').allowUnknownOption()
+  .action(run(() => {
+    process.stderr.write('bulkhead queue init: not built yet in this version\n');
+    return Promise.resolve(1);
+  }));
+
+await program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`bulkhead: ${describeError(err)}\n`);
+  process.exitCode = 1;
+});

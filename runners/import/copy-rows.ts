@@ -1,0 +1,125 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
+import { CsvRecordScanner, type ScannedRecord } from './csv-records.js';
+import { splitFields } from './csv-fields.js';
+import type { CsvFormat } from './import-config.js';
+
+/** A record left out of the import, with where and why. */
+export interface Reject {
+  line: number;
+  /** The CSV column name, or '' when the record as a whole is bad. */
+  column: string;
+  reason: string;
+  /** The offending value or record, shortened. */
+  value: string | null;
+}
+
+/** Counters the stream keeps while it runs. */
+export interface FramingCounts {
+  /** Data records seen, good and bad. */
+  rowsRead: number;
+  /** Records rejected for their structure or bytes. */
+  rowsRejected: number;
+  bytesIn: number;
+}
+
+const MAX_VALUE_CHARS = 200;
+
+/**
+ * Turns CSV bytes into COPY input for the staging table: each good record goes through byte for byte, prefixed with
+ * its source line number (the staging table's first column). Records with the wrong field count, an unterminated
+ * quote, a NUL byte or bytes invalid in the encoding are rejected here, so COPY itself never fails on them.
+ */
+export class CopyRowStream extends Transform {
+  readonly counts: FramingCounts = { rowsRead: 0, rowsRejected: 0, bytesIn: 0 };
+  private readonly scanner: CsvRecordScanner;
+  private out: Buffer = Buffer.allocUnsafe(1 << 16);
+  private outLength = 0;
+  private readonly utf8: boolean;
+  private readonly delimiter: number;
+  private readonly quote: number;
+
+  constructor(
+    private readonly format: CsvFormat,
+    private readonly columns: string[],
+    firstDataLine: number,
+    private readonly onReject: (reject: Reject) => void,
+  ) {
+    super({ highWaterMark: 1 << 16 });
+    this.delimiter = format.delimiter.charCodeAt(0);
+    this.quote = format.quote.charCodeAt(0);
+    this.utf8 = format.encoding === 'UTF8';
+    this.scanner = new CsvRecordScanner(this.delimiter, this.quote, undefined, firstDataLine);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.counts.bytesIn += chunk.length;
+    // Bytes are validated per chunk on the fast path; only a chunk that fails is re-checked record by record.
+    const chunkClean = chunk.indexOf(0) < 0 && (!this.utf8 || isUtf8(chunk));
+    // A record carried over from an earlier chunk is a fresh buffer, and is always checked on its own.
+    this.scanner.scan(chunk, (r) => this.acceptRecord(r, chunkClean && r.bytes === chunk));
+    this.flushOut();
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.scanner.finish((r) => this.acceptRecord(r, false));
+    this.flushOut();
+    done();
+  }
+
+  private acceptRecord(r: ScannedRecord, chunkClean: boolean): void {
+    this.counts.rowsRead++;
+    const problem = r.problem ?? this.fieldCountProblem(r) ?? (chunkClean ? undefined : this.byteProblem(r));
+    if (problem) {
+      this.counts.rowsRejected++;
+      this.onReject({ line: r.line, column: this.columns[problem.field - 1] ?? '', reason: problem.reason, value: this.preview(r) });
+      return;
+    }
+    this.append(r);
+  }
+
+  private fieldCountProblem(r: ScannedRecord): { field: number; reason: string } | undefined {
+    const expected = this.columns.length;
+    if (r.fields === expected) return undefined;
+    return r.fields > expected
+      ? { field: expected + 1, reason: `expected ${expected} fields, found ${r.fields}` }
+      : { field: r.fields + 1, reason: `expected ${expected} fields, found ${r.fields}; column "${this.columns[r.fields] ?? ''}" is missing` };
+  }
+
+  /** Slow path: NUL bytes, or bytes invalid in the encoding, located to the field. */
+  private byteProblem(r: ScannedRecord): { field: number; reason: string } | undefined {
+    const slice = r.bytes.subarray(r.start, r.end);
+    if (slice.indexOf(0) < 0 && (!this.utf8 || isUtf8(slice))) return undefined;
+    const fields = splitFields(r.bytes, r.start, r.end, this.delimiter, this.quote);
+    const index = fields.findIndex((f) => f.value.indexOf(0) >= 0 || (this.utf8 && !isUtf8(f.value)));
+    const field = fields[index];
+    const reason = field && field.value.indexOf(0) >= 0
+      ? 'contains a NUL byte (0x00), which PostgreSQL text cannot hold'
+      : `contains bytes that are invalid in ${this.format.encoding}`;
+    return { field: index + 1, reason };
+  }
+
+  private preview(r: ScannedRecord): string {
+    const text = r.bytes.subarray(r.start, Math.min(r.end, r.start + MAX_VALUE_CHARS * 4)).toString(this.utf8 ? 'utf8' : 'latin1');
+    return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
+  }
+
+  private append(r: ScannedRecord): void {
+    const prefix = `${r.line}${this.format.delimiter}`;
+    const need = prefix.length + (r.end - r.start) + 1;
+    if (this.outLength + need > this.out.length) {
+      this.flushOut();
+      if (need > this.out.length) this.out = Buffer.allocUnsafe(need);
+    }
+    this.outLength += this.out.write(prefix, this.outLength, 'latin1');
+    this.outLength += r.bytes.copy(this.out, this.outLength, r.start, r.end);
+    this.out[this.outLength++] = 0x0a;
+  }
+
+  private flushOut(): void {
+    if (this.outLength === 0) return;
+    this.push(Buffer.from(this.out.subarray(0, this.outLength)));
+    this.outLength = 0;
+  }
+}

@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { InvalidInputError } from '../shared/errors.js';
+import { readManifestFile, parseSpecVariable, type Manifest } from '../shared/manifest.js';
+import { validateSpec } from '../shared/spec-schema.js';
+import { applicationName, resolveDatabaseUrl } from '../shared/connection.js';
+import type { CsvImportSpec } from '../shared/generated/csvimport.js';
+import type { ImportConfig } from './import-config.js';
+import { sourceLabel, type SourceRef } from './open-source.js';
+
+/** The flags of `bulkhead import`, as commander parses them. */
+export interface ImportFlags {
+  manifest?: string;
+  file?: string;
+  url?: string;
+  table?: string;
+  key?: string;
+  maxRejected?: string;
+  chunkRows?: string;
+  name?: string;
+  databaseUrl?: string;
+  summaryFile?: string;
+  metricsPort?: string;
+  progressInterval?: string;
+  httpTimeout?: string;
+}
+
+/** Declares the flags on the `import` command. */
+export function declareImportFlags(cmd: Command): Command {
+  return cmd
+    .option('--manifest <file>', 'a CsvImport manifest (YAML); its spec is the configuration')
+    .option('--file <path|->', 'the CSV file, or - for standard input (replaces spec.source)')
+    .option('--url <url>', 'an http(s) URL to stream the CSV from (replaces spec.source)')
+    .option('--table <table>', 'the target table, optionally schema.table (spec.target.table)')
+    .option('--key <columns>', 'comma-separated conflict key columns (spec.target.key)')
+    .option('--max-rejected <n>', 'bad rows tolerated before nothing is merged (spec.errors.maxRejected)')
+    .option('--chunk-rows <n>', 'rows merged per transaction (spec.merge.chunkRows)')
+    .option('--name <name>', 'the import\'s name, for application_name and staging (default: metadata.name, or the table)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, then the PG* variables)')
+    .option('--summary-file <file>', 'also write the summary line here when /dev/termination-log does not exist')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port while running')
+    .option('--progress-interval <seconds>', 'seconds between progress lines on stderr', '5')
+    .option('--http-timeout <seconds>', 'seconds an http(s) source may stall', '30');
+}
+
+function int(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new InvalidInputError(`${flag}: expected a whole number, got "${value}"`);
+  return Number(value);
+}
+
+function positive(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(`${flag}: expected a positive number, got "${value}"`);
+  return n;
+}
+
+/** Overlays the flags on a spec: flags win over the manifest. */
+function applyFlags(spec: Record<string, unknown>, flags: ImportFlags): Record<string, unknown> {
+  const out = structuredClone(spec) as Record<string, Record<string, unknown> | undefined> & Record<string, unknown>;
+  const section = (name: string): Record<string, unknown> => (out[name] = { ...(out[name] ?? {}) } as Record<string, unknown>);
+  if (flags.file !== undefined && flags.url !== undefined) throw new InvalidInputError('--file and --url: give one source, not both');
+  if (flags.file !== undefined) out.source = { path: flags.file };
+  if (flags.url !== undefined) out.source = { url: flags.url };
+  if (flags.table !== undefined) section('target').table = flags.table;
+  if (flags.key !== undefined) section('target').key = flags.key.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const maxRejected = int(flags.maxRejected, '--max-rejected');
+  if (maxRejected !== undefined) section('errors').maxRejected = maxRejected;
+  const chunkRows = int(flags.chunkRows, '--chunk-rows');
+  if (chunkRows !== undefined) section('merge').chunkRows = chunkRows;
+  return out;
+}
+
+/** Where the runner reads its CSV, from the validated spec. */
+export function sourceOf(spec: CsvImportSpec, origin: string): SourceRef {
+  const { source } = spec;
+  if (source.url) return { kind: 'url', url: source.url };
+  if (source.path === '-') return { kind: 'stdin' };
+  if (source.path) return { kind: 'file', path: source.path };
+  throw new InvalidInputError(`${origin}: spec.source: a runner reads only path or url; the operator mounts configMap and persistentVolumeClaim sources as a path`);
+}
+
+/** Builds the import's one configuration from manifest or BULKHEAD_SPEC, flags and environment. */
+export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): { config: ImportConfig; source: SourceRef } {
+  let manifest: Manifest;
+  if (flags.manifest) {
+    manifest = readManifestFile(flags.manifest, 'CsvImport', env.BULKHEAD_NAMESPACE ?? 'local');
+  } else if (env.BULKHEAD_SPEC) {
+    manifest = { kind: 'CsvImport', name: env.BULKHEAD_NAME ?? '', namespace: env.BULKHEAD_NAMESPACE ?? 'local', spec: parseSpecVariable(env.BULKHEAD_SPEC), origin: 'BULKHEAD_SPEC' };
+  } else {
+    manifest = { kind: 'CsvImport', name: '', namespace: env.BULKHEAD_NAMESPACE ?? 'local', spec: {}, origin: 'command line' };
+  }
+  const raw = applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags);
+  const spec = validateSpec<CsvImportSpec>('CsvImport', raw, manifest.origin);
+  const name = flags.name ?? (manifest.name || spec.target.table);
+  const source = sourceOf(spec, manifest.origin);
+  const metricsPort = int(flags.metricsPort, '--metrics-port');
+  return {
+    source,
+    config: {
+      name,
+      namespace: manifest.namespace,
+      spec,
+      sourceLabel: sourceLabel(source),
+      connection: {
+        databaseUrl: resolveDatabaseUrl(flags.databaseUrl, env),
+        applicationName: applicationName('import', manifest.namespace, name),
+      },
+      summaryFile: flags.summaryFile,
+      metricsPort,
+      progressIntervalMs: positive(flags.progressInterval, '--progress-interval') * 1000,
+      httpTimeoutSeconds: positive(flags.httpTimeout, '--http-timeout'),
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { BulkheadError, InvalidInputError, describeError } from '../shared/errors.js';
+import { parseTableName } from '../shared/ident.js';
+import { Session } from '../shared/session.js';
+import type { Logger } from '../shared/logger.js';
+import type { ImportConfig } from './import-config.js';
+import type { ImportMetrics } from './import-metrics.js';
+import { openSource, type SourceRef } from './open-source.js';
+import { splitHeader } from './csv-header.js';
+import { readTargetTable } from './target-table.js';
+import { planImport } from './import-plan.js';
+import { ProgressReporter } from './progress.js';
+import { STAGING_SCHEMA, dropAbandonedStaging, dropStaging, lockImport, stagingNames, unlockImport } from './staging.js';
+import { copyToStage } from './copy-to-stage.js';
+import { mergeIntoTarget } from './merge-into-target.js';
+import { emptySummary, type ImportSummary } from './summary.js';
+import { ensureSchema } from './sql/ensure-schema.js';
+import { inputErrorFunction } from './sql/input-error-function.js';
+import { createStage } from './sql/create-stage.js';
+import { clearRejects } from './sql/clear-rejects.js';
+import { recordFramingRejects } from './sql/record-framing-rejects.js';
+import { recordValueRejects } from './sql/record-value-rejects.js';
+import { summarizeRejects } from './sql/summarize-rejects.js';
+import { buildReady, indexReady } from './sql/build-ready.js';
+
+/** What a run needs from its surroundings. */
+export interface ImportContext {
+  config: ImportConfig;
+  source: SourceRef;
+  log: Logger;
+  metrics: ImportMetrics;
+  stop: AbortSignal;
+  stopSignal: () => NodeJS.Signals;
+}
+
+const SAMPLE_REJECTS = 20;
+
+/**
+ * Runs one import: validate, COPY into staging, check the staged rows, de-duplicate, merge, clean up.
+ * The summary is filled in as it goes, so a failure still reports what was done. Throws on failure, with
+ * summary.phase = Failed; staging is dropped on every path.
+ */
+export async function runImport(ctx: ImportContext, summary: ImportSummary): Promise<void> {
+  const { config, log, metrics } = ctx;
+  const { spec } = config;
+  const file = config.sourceLabel;
+  const importId = `${config.namespace}/${config.name}`;
+  const names = stagingNames(config.namespace, config.name);
+  const started = performance.now();
+  const progress = new ProgressReporter(log, config.progressIntervalMs);
+  progress.start();
+  const session = await Session.open(config.connection, ctx.stop, ctx.stopSignal);
+  let locked = false;
+  try {
+    await session.query(ensureSchema()).catch(async (err: { code?: string }) => {
+      // Two first imports racing to create the schema: the loser retries once the winner committed.
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+      await session.query(ensureSchema());
+    });
+    locked = await lockImport(session, names);
+    if (!locked) throw new BulkheadError(`another run of import ${importId} is in progress on this server; wait for it or stop it`);
+    await dropAbandonedStaging(session, names, log);
+
+    const tableName = parseTableName(spec.target.table);
+    const tableLabel = `${tableName.schema}.${tableName.table}`;
+    const source = await openSource(ctx.source, config.httpTimeoutSeconds, ctx.stop);
+    const { columns: header, firstDataLine, body } = await splitHeader(source, spec.format, file);
+    const plan = planImport(spec.target, header, await readTargetTable(session.client, tableName), tableLabel, file);
+    await session.query(inputErrorFunction(await session.serverVersionNum()));
+
+    progress.enter('copy');
+    await session.query(clearRejects(importId));
+    await session.query(createStage(STAGING_SCHEMA, names.stage, header.length));
+    const copyStart = performance.now();
+    const copied = await copyToStage(session, body, {
+      schema: STAGING_SCHEMA, table: names.stage, columns: header, firstDataLine, format: spec.format,
+      maxRejected: spec.errors.maxRejected, file,
+    }, (counts) => progress.setRows(counts.rowsRead));
+    summary.copySeconds = seconds(performance.now() - copyStart);
+    metrics.setPhaseSeconds('copy', summary.copySeconds);
+    summary.rowsRead = copied.rowsRead;
+    metrics.addRows('read', copied.rowsRead);
+
+    progress.enter('check');
+    if (copied.rejects.length > 0) await session.query(recordFramingRejects(importId, copied.rejects));
+    const overLimit = copied.rejects.length > spec.errors.maxRejected;
+    const valueCheck = overLimit ? undefined : recordValueRejects(importId, STAGING_SCHEMA, names.stage, plan.columns);
+    if (valueCheck) await session.query(valueCheck);
+    const { rows: rejectRows } = await session.query<{ lines: string; sample: ImportSummary['rejects'] }>(summarizeRejects(importId, SAMPLE_REJECTS));
+    summary.rowsRejected = Number(rejectRows[0]?.lines ?? 0);
+    summary.rejects = (rejectRows[0]?.sample ?? []).map((r) => ({ line: Number(r.line), column: r.column, reason: r.reason }));
+    metrics.addRows('rejected', summary.rowsRejected);
+    if (overLimit || summary.rowsRejected > spec.errors.maxRejected) {
+      throw new InvalidInputError(rejectMessage(file, header, summary, spec.errors.maxRejected, overLimit));
+    }
+
+    progress.enter('dedupe');
+    const built = await session.query(buildReady(importId, STAGING_SCHEMA, names.stage, names.ready, plan.columns, plan.key, summary.rowsRejected > 0));
+    const readyRows = built.rowCount ?? 0;
+    await session.query(indexReady(STAGING_SCHEMA, names.ready));
+    summary.duplicateKeys = copied.rowsStaged - summary.rowsRejected + copied.rejects.length - readyRows;
+
+    progress.enter('merge');
+    const mergeStart = performance.now();
+    const merged = await mergeIntoTarget(session, plan, STAGING_SCHEMA, names.ready, readyRows, {
+      strategy: spec.merge.strategy, updateChangedOnly: spec.merge.updateChangedOnly, chunkRows: spec.merge.chunkRows,
+      fastPathLockTimeoutMs: 5000,
+    }, log, (n) => progress.setRows(n));
+    summary.mergeSeconds = seconds(performance.now() - mergeStart);
+    metrics.setPhaseSeconds('merge', summary.mergeSeconds);
+    Object.assign(summary, { rowsInserted: merged.inserted, rowsUpdated: merged.updated, rowsUnchanged: merged.unchanged, fastPath: merged.fastPath });
+    metrics.addRows('inserted', merged.inserted);
+    metrics.addRows('updated', merged.updated);
+    metrics.addRows('unchanged', merged.unchanged);
+    summary.phase = 'Succeeded';
+    progress.enter('done');
+  } catch (err) {
+    summary.error = describeError(err);
+    throw err;
+  } finally {
+    progress.stop();
+    summary.totalSeconds = seconds(performance.now() - started);
+    summary.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    try {
+      await dropStaging(session, names);
+      if (locked) await unlockImport(session, names);
+    } catch (err) {
+      log.warn({ event: 'cleanup-failed', err: describeError(err) }, 'could not drop staging; the next run will');
+    }
+    await session.close();
+  }
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
+/** A message that lists the first rejects as file:line:column: reason, so the user can open the file there. */
+function rejectMessage(file: string, header: string[], summary: ImportSummary, maxRejected: number, stoppedEarly: boolean): string {
+  const count = stoppedEarly ? `more than ${maxRejected}` : String(summary.rowsRejected);
+  const lines = summary.rejects.slice(0, 10).map((r) => {
+    const col = header.indexOf(r.column);
+    return `${file}:${r.line}${col >= 0 ? `:${col + 1}` : ''}${r.column ? ` (column "${r.column}")` : ''}: ${r.reason}`;
+  });
+  const more = summary.rowsRejected > lines.length ? `\n  … see bulkhead.import_rejects for all of them` : '';
+  return `${file}: ${count} bad rows, and errors.maxRejected is ${maxRejected}; nothing was merged:\n  ${lines.join('\n  ')}${more}`;
+}

@@ -1,0 +1,17 @@
+import type { SqlQuery } from '../../shared/sql-query.js';
+
+/**
+ * bulkhead's own schema: staging tables live here, apart from the user's tables, and so does the reject table.
+ * Rejects are kept per import (the latest run's), keyed by namespace/name.
+ */
+export function ensureSchema(): SqlQuery {
+  return {
+    text: `
+      CREATE SCHEMA IF NOT EXISTS bulkhead;
+      CREATE TABLE IF NOT EXISTS bulkhead.import_rejects (
+        import text NOT NULL, line bigint NOT NULL, column_name text NOT NULL, reason text NOT NULL, value text,
+        recorded_at timestamptz NOT NULL DEFAULT now());
+      CREATE INDEX IF NOT EXISTS import_rejects_import_line ON bulkhead.import_rejects (import, line);`,
+    values: [],
+  };
+}

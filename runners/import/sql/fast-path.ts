@@ -1,0 +1,48 @@
+import type { SqlQuery } from '../../shared/sql-query.js';
+import { qualified } from '../../shared/ident.js';
+import type { ImportPlan } from '../import-plan.js';
+import { insertTarget } from './merge-chunk.js';
+
+/**
+ * Takes the target for the empty-table fast path. ACCESS EXCLUSIVE is what DROP INDEX takes anyway; taking it
+ * first, under a short lock_timeout, means a busy table falls back to the chunked merge instead of queueing
+ * every other session behind us.
+ */
+export function lockTarget(plan: ImportPlan): SqlQuery {
+  return { text: `LOCK TABLE ${qualified(plan.table.schema, plan.table.table)} IN ACCESS EXCLUSIVE MODE`, values: [] };
+}
+
+/** Whether the target has any row, read under the lock above. */
+export function targetHasRows(plan: ImportPlan): SqlQuery {
+  return { text: `SELECT EXISTS (SELECT 1 FROM ${qualified(plan.table.schema, plan.table.table)}) AS has_rows`, values: [] };
+}
+
+/**
+ * The secondary indexes the fast path may drop and rebuild: valid, not backing a constraint (primary key, unique,
+ * exclusion), and not the key index itself. pg_get_indexdef gives the exact statement to rebuild each one.
+ */
+export function droppableIndexes(plan: ImportPlan): SqlQuery {
+  return {
+    text: `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+           FROM pg_index i
+           WHERE i.indrelid = $1 AND i.indisvalid AND i.indisready
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+             AND i.indexrelid <> (SELECT oid FROM pg_class WHERE relname = $2 AND relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = $1))
+           ORDER BY 1`,
+    values: [plan.table.oid, plan.keyIndex],
+  };
+}
+
+/**
+ * Loads every ready row into the empty, locked target. No ON CONFLICT: the table is empty, the rows are unique by
+ * key, and nobody else can write. No ORDER BY: the ready table was written in key order, and a scan returns it so.
+ */
+export function insertAll(plan: ImportPlan, schema: string, ready: string): SqlQuery {
+  const { into, select, overriding } = insertTarget(plan);
+  return { text: `INSERT INTO ${into} ${overriding} SELECT ${select} FROM ${qualified(schema, ready)}`, values: [] };
+}
+
+/** Drops one index found by droppableIndexes; its name is the catalog's regclass text, already quoted. */
+export function dropIndex(regclassName: string): SqlQuery {
+  return { text: `DROP INDEX ${regclassName}`, values: [] };
+}

@@ -1,0 +1,10 @@
+import type { SqlQuery } from '../../shared/sql-query.js';
+
+/** Every staging table in the bulkhead schema, live or left behind by a killed run. */
+export function listStaging(): SqlQuery {
+  return {
+    text: `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'bulkhead' AND c.relkind = 'r' AND c.relname ~ '_(stage|ready)$'`,
+    values: [],
+  };
+}

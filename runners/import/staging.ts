@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Session } from '../shared/session.js';
+import type { Logger } from '../shared/logger.js';
+import { releaseImportLock, tryImportLock } from './sql/import-lock.js';
+import { listStaging } from './sql/list-staging.js';
+import { dropTable } from './sql/drop-table.js';
+
+/** The schema that holds every import's staging tables. */
+export const STAGING_SCHEMA = 'bulkhead';
+
+/** The two staging tables of one import, named from its identity (namespace/name). */
+export interface StagingNames {
+  /** Shared prefix of both tables, and the advisory-lock key. */
+  base: string;
+  /** Raw CSV text plus line numbers. */
+  stage: string;
+  /** Typed, de-duplicated rows in key order, the merge source. */
+  ready: string;
+}
+
+/** Readable, unique and within PostgreSQL's 63-byte identifiers: a slug of the identity plus a hash of it. */
+export function stagingNames(namespace: string, name: string): StagingNames {
+  const identity = `${namespace}/${name}`;
+  const slug = identity.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 40);
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 8);
+  const base = `${slug}_${hash}`;
+  return { base, stage: `${base}_stage`, ready: `${base}_ready` };
+}
+
+/** Takes this import's lock; false when another run of the same import holds it. */
+export async function lockImport(session: Session, names: StagingNames): Promise<boolean> {
+  const { rows } = await session.query<{ locked: boolean }>(tryImportLock(names.base));
+  return rows[0]?.locked === true;
+}
+
+/** Releases this import's lock. */
+export async function unlockImport(session: Session, names: StagingNames): Promise<void> {
+  await session.client.query(releaseImportLock(names.base));
+}
+
+/**
+ * Drops staging left behind by runs that were killed, of any import. A table whose import lock can be taken
+ * belongs to no live session; a live run holds its lock for as long as its tables exist.
+ */
+export async function dropAbandonedStaging(session: Session, own: StagingNames, log: Logger): Promise<void> {
+  const { rows } = await session.query<{ relname: string }>(listStaging());
+  for (const { relname } of rows) {
+    const base = relname.replace(/_(stage|ready)$/, '');
+    if (base === own.base) {
+      await session.query(dropTable(STAGING_SCHEMA, relname));
+    } else if (await lockImport(session, { base, stage: '', ready: '' })) {
+      try {
+        await session.query(dropTable(STAGING_SCHEMA, relname));
+      } finally {
+        await session.client.query(releaseImportLock(base));
+      }
+    } else {
+      continue;
+    }
+    log.info({ event: 'staging-dropped', table: `${STAGING_SCHEMA}.${relname}` }, `dropped staging ${STAGING_SCHEMA}.${relname} left by an earlier run`);
+  }
+}
+
+/** Drops this import's staging tables; used on every exit path, so it ignores the stop signal. */
+export async function dropStaging(session: Session, names: StagingNames): Promise<void> {
+  await session.client.query(dropTable(STAGING_SCHEMA, names.stage));
+  await session.client.query(dropTable(STAGING_SCHEMA, names.ready));
+}

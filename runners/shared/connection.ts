@@ -1,0 +1,67 @@
+import pg from 'pg';
+
+/** Which part of bulkhead a connection belongs to; it becomes part of application_name. */
+export type Role = 'import' | 'worker' | 'operator';
+
+/** Where a runner connects and how it names its connections. */
+export interface ConnectionSettings {
+  /** A postgres:// URL, or undefined to let libpq-style PG* variables apply. */
+  databaseUrl: string | undefined;
+  /** bulkhead/<role>/<namespace>/<name>: how bulkhead's own sessions are told apart in pg_stat_activity. */
+  applicationName: string;
+}
+
+/** application_name for a connection: bulkhead/<role>/<namespace>/<name>, within PostgreSQL's 63 bytes. */
+export function applicationName(role: Role, namespace: string, name: string): string {
+  return `bulkhead/${role}/${namespace}/${name}`.slice(0, 63);
+}
+
+/** The database URL by precedence: --database-url, then DATABASE_URL; undefined leaves it to the PG* variables. */
+export function resolveDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return flag ?? (env.DATABASE_URL || undefined);
+}
+
+/** pg client settings. pg reads PGHOST, PGUSER, PGPASSWORD, ... itself when no connection string is given. */
+export function clientConfig(settings: ConnectionSettings): pg.ClientConfig {
+  return {
+    ...(settings.databaseUrl ? { connectionString: settings.databaseUrl } : {}),
+    application_name: settings.applicationName,
+    connectionTimeoutMillis: 15_000,
+    keepAlive: true,
+  };
+}
+
+/** A URL with its password (and any query string, which may carry one) removed, safe for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}
+
+/** Opens one connection. Failures name the server but never the password. */
+export async function connect(settings: ConnectionSettings): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(settings));
+  try {
+    await client.connect();
+  } catch (cause) {
+    const where = settings.databaseUrl ? redactUrl(settings.databaseUrl) : 'the server named by the PG* variables';
+    throw new Error(`cannot connect to ${where}`, { cause });
+  }
+  return client;
+}
+
+/**
+ * Asks the server to cancel whatever the client is running, without opening a session (a cancel request takes
+ * no connection slot), so a stopping runner never exceeds its grant.
+ */
+export function cancelRunningQuery(client: pg.Client, settings: ConnectionSettings): void {
+  const active = (client as unknown as { activeQuery?: unknown }).activeQuery;
+  if (!active) return;
+  const canceller = new pg.Client(clientConfig(settings)) as unknown as { cancel(c: pg.Client, q: unknown): void };
+  canceller.cancel(client, active);
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { InvalidInputError } from './errors.js';
+import type { Kind } from './spec-schema.js';
+
+/** A CR as written in a manifest: the parts a runner reads. */
+export interface Manifest {
+  kind: Kind;
+  name: string;
+  namespace: string;
+  spec: unknown;
+  /** Where it came from, for messages. */
+  origin: string;
+}
+
+/** Reads the first document of the given kind from a YAML manifest file. */
+export function readManifestFile(file: string, kind: Kind, defaultNamespace: string): Manifest {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new InvalidInputError(`${file}: cannot read the manifest`, { cause });
+  }
+  const docs = parseAllDocuments(text);
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      const pos = e?.linePos?.[0];
+      throw new InvalidInputError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${e?.message ?? ''}`);
+    }
+    const obj = doc.toJS() as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: unknown } | null;
+    if (obj?.kind !== kind) continue;
+    const name = obj.metadata?.name;
+    if (typeof name !== 'string' || name === '') throw new InvalidInputError(`${file}: ${kind} metadata.name: Required value`);
+    const namespace = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : defaultNamespace;
+    return { kind, name, namespace, spec: obj.spec ?? {}, origin: file };
+  }
+  throw new InvalidInputError(`${file}: no ${kind} document found`);
+}
+
+/** Parses the BULKHEAD_SPEC variable, which is how the operator hands a runner its spec. */
+export function parseSpecVariable(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (cause) {
+    throw new InvalidInputError('BULKHEAD_SPEC: not valid JSON', { cause });
+  }
+}

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI, run as a user would run it. */
+export const CLI = fileURLToPath(new URL('../../runners/cli.js', import.meta.url));
+
+/** What a finished command did. */
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for one CLI run. */
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  stdin?: string | Buffer | NodeJS.ReadableStream;
+  /** Called once the process has started, for tests that signal it. */
+  onSpawn?: (child: ChildProcess) => void;
+  /** Called for each stderr chunk, for tests that wait for a phase. */
+  onStderr?: (text: string, child: ChildProcess) => void;
+}
+
+/** Runs `bulkhead <args>` to completion. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr, child);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    options.onSpawn?.(child);
+    const input = options.stdin;
+    if (input === undefined) child.stdin.end();
+    else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
+    else input.pipe(child.stdin);
+  });
+}
+
+/** The summary JSON line from an import's stdout. */
+export function summaryOf(result: CliResult): Record<string, unknown> {
+  const line = result.stdout.trim().split('\n').find((l) => l.includes('"event":"summary"'));
+  if (!line) throw new Error(`no summary line; stderr was:\n${result.stderr}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm test`'s runner: starts one embedded PostgreSQL for the whole run (unless DATABASE_URL names a server),
+ * then runs every compiled *.test.js under dist/test with node's test runner. Each test file makes its own
+ * database on that server (see test-database.ts).
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../runners/shared/embedded-postgres.js';
+
+const distTest = fileURLToPath(new URL('..', import.meta.url));
+const filter = process.argv.slice(2);
+const files = (readdirSync(distTest, { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.test.js'))
+  .map((f) => join(distTest, f))
+  .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
+  .sort();
+
+let server: EmbeddedServer | undefined;
+const env = { ...process.env };
+if (process.env.DATABASE_URL) {
+  env.BULKHEAD_TEST_DATABASE_URL = process.env.DATABASE_URL;
+  process.stderr.write('tests use the server in DATABASE_URL\n');
+} else {
+  server = await startEmbeddedPostgres({ maxConnections: 100, settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } });
+  env.BULKHEAD_TEST_DATABASE_URL = server.url;
+  process.stderr.write(`tests use an embedded PostgreSQL on port ${server.port}\n`);
+}
+// The runners under test must not pick up the caller's DATABASE_URL; each test passes its own.
+delete env.DATABASE_URL;
+
+process.stderr.write(`running ${files.length} test files: ${files.map((f) => relative(distTest, f)).join(', ')}\n`);
+const code = await new Promise<number>((resolve) => {
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], { env, stdio: 'inherit' });
+  child.on('close', (c) => resolve(c ?? 1));
+});
+await server?.stop();
+process.exit(code);
