@@ -94,10 +94,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await chmod(dir, 0o755);
   const dataDir = join(dir, 'data');
   const port = await freePort();
+  const recent: string[] = [];
   const settings: Record<string, string | number> = {
     max_connections: options.maxConnections,
     listen_addresses: '127.0.0.1',
-    unix_socket_directories: dir,
+    // The data directory is the one place the postgres user owns; the socket goes there.
+    unix_socket_directories: dataDir,
     ...options.settings,
   };
   const pg = new EmbeddedPostgres({
@@ -109,7 +111,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-    onLog: options.onLog ?? (() => undefined),
+    onLog: (line: string) => {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      options.onLog?.(line);
+    },
     onError: (e: unknown) => options.onLog?.(String(e)),
   });
   try {
@@ -117,7 +123,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await pg.start();
   } catch (cause) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL failed to start in ${dir} on port ${port}; check that the OS user postgres can reach it, or pass --database-url`, { cause });
+    throw new Error(`embedded PostgreSQL failed to start in ${dir} on port ${port}; check that the OS user postgres can reach it, or pass --database-url. Its last words:\n${recent.join('').trim()}`, { cause });
   }
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
