@@ -18,9 +18,11 @@ export function inputErrorFunction(serverVersionNum: number): SqlQuery {
          BEGIN
            SELECT t.typinput, CASE WHEN t.typelem <> 0 THEN t.typelem ELSE t.oid END, p.pronargs INTO fn, ioparam, nargs
              FROM pg_type t JOIN pg_proc p ON p.oid = t.typinput WHERE t.oid = typ;
-           -- Input functions take (cstring) or (cstring, ioparam, typmod); only the latter apply a modifier.
+           -- Input functions take (cstring), (cstring, ioparam) or (cstring, ioparam, typmod).
            IF nargs = 1 THEN
              EXECUTE format('SELECT %s($1::cstring)', fn) USING value;
+           ELSIF nargs = 2 THEN
+             EXECUTE format('SELECT %s($1::cstring, $2)', fn) USING value, ioparam;
            ELSE
              EXECUTE format('SELECT %s($1::cstring, $2, $3)', fn) USING value, ioparam, typmod;
            END IF;
