@@ -12,7 +12,7 @@ import { ProgressReporter } from './progress.js';
 import { STAGING_SCHEMA, dropAbandonedStaging, dropStaging, lockImport, stagingNames, unlockImport } from './staging.js';
 import { copyToStage } from './copy-to-stage.js';
 import { mergeIntoTarget } from './merge-into-target.js';
-import { emptySummary, type ImportSummary } from './summary.js';
+import type { ImportSummary } from './summary.js';
 import { ensureSchema } from './sql/ensure-schema.js';
 import { inputErrorFunction } from './sql/input-error-function.js';
 import { createStage } from './sql/create-stage.js';

@@ -28,7 +28,7 @@ export function describeError(err: unknown): string {
   const parts: string[] = [];
   let current: unknown = err;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    parts.push(current instanceof Error ? current.message : String(current));
+    parts.push(current instanceof Error ? current.message : JSON.stringify(current));
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(': ');

@@ -10,11 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../runners/shared/embedded-postgres.js';
 
 const distTest = fileURLToPath(new URL('..', import.meta.url));
-const filter = process.argv.slice(2);
+const args = process.argv.slice(2);
+// --postgres-only skips the suites that need a Kubernetes control plane (test/operator), for a second PostgreSQL.
+const postgresOnly = args.includes('--postgres-only');
+const filter = args.filter((a) => !a.startsWith('--'));
 const files = (readdirSync(distTest, { recursive: true }) as string[])
   .filter((f) => f.endsWith('.test.js'))
   .map((f) => join(distTest, f))
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
+  .filter((f) => !postgresOnly || !relative(distTest, f).startsWith('operator'))
   .sort();
 
 let server: EmbeddedServer | undefined;
