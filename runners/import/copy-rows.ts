@@ -101,7 +101,9 @@ export class CopyRowStream extends Transform {
   }
 
   private preview(r: ScannedRecord): string {
-    const text = r.bytes.subarray(r.start, Math.min(r.end, r.start + MAX_VALUE_CHARS * 4)).toString(this.utf8 ? 'utf8' : 'latin1');
+    // Invalid UTF-8 decodes to U+FFFD; NUL, which no PostgreSQL text can hold, is spelled out.
+    const text = r.bytes.subarray(r.start, Math.min(r.end, r.start + MAX_VALUE_CHARS * 4))
+      .toString(this.utf8 ? 'utf8' : 'latin1').replaceAll('\0', '\\x00');
     return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
   }
 

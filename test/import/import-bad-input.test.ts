@@ -1,0 +1,170 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testDatabase } from '../harness/test-database.js';
+import { summaryOf } from '../harness/run-cli.js';
+import { runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
+
+const db = await testDatabase(import.meta.url);
+const dir = scratchDir();
+
+await db.pool.query(`
+  CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(6,2), seen date);
+  CREATE TABLE no_unique (id int, name text);
+  INSERT INTO items VALUES (100, 'existing', 1, NULL);`);
+
+const header = 'id,name,price,seen';
+const args = ['--table', 'items', '--key', 'id'];
+
+/** Every kind of bad row, one per line, among good ones. Line numbers count the header as line 1. */
+const mixed = [
+  header,
+  '1,good,1.00,2024-01-01', //                line 2
+  '2,too,many,fields,here', //                line 3: wrong field count
+  '3,fine,2.50,', //                          line 4
+  '4,bad price,abc,2024-01-01', //            line 5: not numeric
+  '5,,1,2024-01-01', //                       line 6: NULL in NOT NULL name
+  '6,bad date,1,2024-13-45', //               line 7: not a date
+  '7,few', //                                 line 8: too few fields
+].join('\n') + '\n';
+
+test('bad rows under errors.maxRejected are left out, counted and reported with line and column', async () => {
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'mixed.csv', mixed), ...args, '--max-rejected', '5', '--name', 'under']);
+  assert.equal(result.code, 0, result.stderr);
+  const summary = summaryOf(result);
+  assert.equal(summary.rowsRead, 7);
+  assert.equal(summary.rowsRejected, 5);
+  assert.equal(summary.rowsInserted, 2);
+  const rejects = summary.rejects as { line: number; column: string; reason: string }[];
+  assert.deepEqual(rejects.map((r) => [r.line, r.column]), [[3, ''], [5, 'price'], [6, 'name'], [7, 'seen'], [8, 'price']]);
+  assert.match(rejects[0]?.reason ?? '', /expected 4 fields, found 5/);
+  assert.match(rejects[1]?.reason ?? '', /invalid input syntax for type numeric: "abc"/);
+  assert.match(rejects[2]?.reason ?? '', /null value/);
+  assert.match(rejects[3]?.reason ?? '', /date\/time field value out of range|invalid input/);
+  assert.match(rejects[4]?.reason ?? '', /expected 4 fields, found 2; column "price" is missing/);
+  const { rows } = await db.pool.query("SELECT line, column_name FROM bulkhead.import_rejects WHERE import = 'local/under' ORDER BY line");
+  assert.equal(rows.length, 5, 'every reject is recorded in the reject table');
+  const { rows: ids } = await db.pool.query('SELECT id FROM items ORDER BY id');
+  assert.deepEqual(ids.map((r: { id: number }) => r.id), [1, 3, 100]);
+});
+
+test('more bad rows than errors.maxRejected is refused with exit 2 and nothing merged', async () => {
+  await db.pool.query('DELETE FROM items WHERE id < 100');
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'mixed2.csv', mixed), ...args, '--max-rejected', '4', '--name', 'over']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /5 bad rows, and errors.maxRejected is 4; nothing was merged/);
+  assert.match(result.stderr, /mixed2\.csv:5:3 \(column "price"\): invalid input syntax for type numeric/);
+  assert.match(result.stderr, /mixed2\.csv:6:2 \(column "name"\): null value/);
+  assert.equal(summaryOf(result).phase, 'Failed');
+  const { rows } = await db.pool.query('SELECT id FROM items ORDER BY id');
+  assert.deepEqual(rows.map((r: { id: number }) => r.id), [100], 'the target is untouched');
+  assert.deepEqual(await stagingTables(db.pool), []);
+});
+
+test('structural errors past the limit stop the COPY early with exit 2', async () => {
+  const lines = [header, ...Array.from({ length: 50 }, (_, i) => `${i},x`)];
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'short.csv', lines.join('\n')), ...args]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /short\.csv:2:3 \(column "price"\): expected 4 fields, found 2/);
+  assert.deepEqual((await db.pool.query('SELECT id FROM items')).rows, [{ id: 100 }]);
+});
+
+test('an unterminated quote is reported at the line where its record starts', async () => {
+  const csv = `${header}\n1,ok,1,\n2,"never closed,1,\n3,more,1,\n`;
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'unterminated.csv', csv), ...args]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /unterminated\.csv:3:2 \(column "name"\): unterminated quoted field/);
+});
+
+test('bytes invalid in UTF-8 and NUL bytes are rejected with line and column, not a failed COPY', async () => {
+  const csv = Buffer.concat([
+    Buffer.from(`${header}\n1,ok,1,\n2,caf`), Buffer.from([0xe9]), Buffer.from(',1,\n3,nul'), Buffer.from([0]), Buffer.from('x,1,\n4,fine,2,\n'),
+  ]);
+  const ok = await runImport(db.url, ['--file', writeCsv(dir, 'bytes.csv', csv), ...args, '--max-rejected', '2']);
+  assert.equal(ok.code, 0, ok.stderr);
+  const rejects = summaryOf(ok).rejects as { line: number; column: string; reason: string }[];
+  assert.deepEqual(rejects.map((r) => [r.line, r.column]), [[3, 'name'], [4, 'name']]);
+  assert.match(rejects[0]?.reason ?? '', /invalid in UTF8/);
+  assert.match(rejects[1]?.reason ?? '', /NUL byte/);
+  const bad = await runImport(db.url, ['--file', writeCsv(dir, 'bytes2.csv', csv), ...args]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bytes2\.csv:3:2 \(column "name"\): contains bytes that are invalid in UTF8/);
+});
+
+test('an unknown table is refused with exit 2 naming it', async () => {
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'any.csv', `${header}\n1,a,1,\n`), '--table', 'nope', '--key', 'id']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /spec\.target\.table: table public\.nope does not exist/);
+});
+
+test('a key column missing from the CSV, and a CSV column the target lacks, are refused by name', async () => {
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'cols.csv', 'name,price,colour\na,1,red\n'), ...args]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /header column "colour": column "colour" does not exist in public\.items/);
+  assert.match(result.stderr, /spec\.target\.key: key column "id" is not loaded/);
+});
+
+test('a key without a primary key or unique index is refused', async () => {
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'nu.csv', 'id,name\n1,a\n'), '--table', 'no_unique', '--key', 'id']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /spec\.target\.key: \(id\) is not backed by a primary key or unique index of public\.no_unique/);
+});
+
+test('identifiers that attempt SQL injection are looked up, never executed', async () => {
+  const evil = 'items"; DROP TABLE items; --';
+  const r1 = await runImport(db.url, ['--file', writeCsv(dir, 'evil.csv', `${header}\n1,a,1,\n`), '--table', evil, '--key', 'id']);
+  assert.equal(r1.code, 2);
+  assert.match(r1.stderr, /does not exist/);
+  const r2 = await runImport(db.url, ['--file', writeCsv(dir, 'evil2.csv', 'id,"name"")=1; DROP TABLE items; --"\n1,a\n'), ...args]);
+  assert.equal(r2.code, 2);
+  assert.match(r2.stderr, /column "name"\)=1; DROP TABLE items; --" does not exist/);
+  const r3 = await runImport(db.url, ['--file', writeCsv(dir, 'evil3.csv', `${header}\n1,a,1,\n`), '--table', 'items', '--key', 'id) DO NOTHING; DROP TABLE items; --']);
+  assert.equal(r3.code, 2);
+  const { rows } = await db.pool.query("SELECT to_regclass('public.items') IS NOT NULL AS still_there");
+  assert.deepEqual(rows[0], { still_there: true });
+});
+
+test('an invalid manifest is refused with exit 2, naming every bad field', async () => {
+  const manifest = writeCsv(dir, 'bad.yaml', `apiVersion: bulkhead.dev/v1alpha1
+kind: CsvImport
+metadata: { name: bad }
+spec:
+  source: { path: a.csv, url: "https://example.invalid/a.csv" }
+  format: { delimiter: ";;", encoding: EBCDIC }
+  target: { table: items, key: [] }
+  merge: { strategy: replace, chunkRows: 0 }
+  colour: blue
+`);
+  const result = await runImport(db.url, ['--manifest', manifest]);
+  assert.equal(result.code, 2);
+  for (const field of ['spec.colour: unknown field', 'spec.format.delimiter', 'spec.format.encoding: Unsupported value',
+    'spec.target.key', 'spec.merge.strategy: Unsupported value', 'spec.merge.chunkRows']) {
+    assert.ok(result.stderr.includes(field), `stderr names ${field}:\n${result.stderr}`);
+  }
+  const twoSources = writeCsv(dir, 'two.yaml', `kind: CsvImport
+metadata: { name: two }
+spec:
+  source: { path: a.csv, url: "https://example.invalid/a.csv" }
+  target: { table: items, key: [id] }
+`);
+  const r2 = await runImport(db.url, ['--manifest', twoSources]);
+  assert.equal(r2.code, 2);
+  assert.match(r2.stderr, /spec\.source: Invalid value: set exactly one of url, configMap, persistentVolumeClaim and path/);
+});
+
+test('flags are validated against the same schema as manifests', async () => {
+  const result = await runImport(db.url, ['--file', 'x.csv', '--table', 'items', '--key', 'id', '--chunk-rows', '-5']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /command line: CsvImport spec is invalid:\n\s+spec\.merge\.chunkRows: Invalid value: must be >= 1/);
+  const missing = await runImport(db.url, ['--file', 'x.csv']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /spec\.target: Required value/);
+});
+
+test('a missing file and an empty file are refused with exit 2', async () => {
+  const missing = await runImport(db.url, ['--file', `${dir}/does-not-exist.csv`, ...args]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /does-not-exist\.csv: cannot read the CSV file \(ENOENT\)/);
+  const empty = await runImport(db.url, ['--file', writeCsv(dir, 'empty.csv', ''), ...args]);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /empty\.csv:1: the file is empty; a header row is required/);
+});
