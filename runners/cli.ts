@@ -19,7 +19,9 @@ function run(action: () => Promise<number>): () => Promise<void> {
       process.stderr.write(`bulkhead: ${describeError(err)}\n`);
       code = exitCodeOf(err);
     }
-    process.exitCode = code;
+    // Exit now: an open stdin or a keep-alive socket must not hold a finished command (stdout is synchronous
+    // for files and pipes on POSIX, so the summary line is already out).
+    process.exit(code);
   };
 }
 

@@ -24,6 +24,7 @@ export async function copyToStage(
   session: Session,
   body: Readable,
   target: { schema: string; table: string; columns: string[]; firstDataLine: number; format: CsvFormat; maxRejected: number; file: string },
+  stop: AbortSignal,
   onProgress: (counts: FramingCounts) => void,
 ): Promise<CopyResult> {
   const rejects: Reject[] = [];
@@ -37,7 +38,9 @@ export async function copyToStage(
   session.checkStopped();
   const copy = session.client.query(copyFrom(copyIntoStage(target.schema, target.table, target.columns.length, target.format)));
   try {
-    await pipeline(body, rows, copy);
+    // A cancel request does not interrupt a COPY that waits for client data, so a stop destroys the pipeline
+    // instead: the copy stream then sends CopyFail, and the server rolls the COPY back.
+    await pipeline(body, rows, copy, { signal: stop });
   } catch (err) {
     session.checkStopped();
     if (err instanceof InvalidInputError) return { ...rows.counts, rowsStaged: 0, rejects };

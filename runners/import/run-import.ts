@@ -74,7 +74,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     const copied = await copyToStage(session, body, {
       schema: STAGING_SCHEMA, table: names.stage, columns: header, firstDataLine, format: spec.format,
       maxRejected: spec.errors.maxRejected, file,
-    }, (counts) => progress.setRows(counts.rowsRead));
+    }, ctx.stop, (counts) => progress.setRows(counts.rowsRead));
     summary.copySeconds = seconds(performance.now() - copyStart);
     metrics.setPhaseSeconds('copy', summary.copySeconds);
     summary.rowsRead = copied.rowsRead;
@@ -121,8 +121,11 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     summary.totalSeconds = seconds(performance.now() - started);
     summary.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     try {
-      await dropStaging(session, names);
-      if (locked) await unlockImport(session, names);
+      // Staging is only ever touched under the import's lock: without it, the tables belong to another run.
+      if (locked) {
+        await dropStaging(session, names);
+        await unlockImport(session, names);
+      }
     } catch (err) {
       log.warn({ event: 'cleanup-failed', err: describeError(err) }, 'could not drop staging; the next run will');
     }

@@ -61,8 +61,16 @@ export async function dropAbandonedStaging(session: Session, own: StagingNames, 
   }
 }
 
-/** Drops this import's staging tables; used on every exit path, so it ignores the stop signal. */
+/**
+ * Drops this import's staging tables; used on every exit path, so it ignores the stop signal. A cancel request
+ * sent at a stop may land after the statement it meant has finished, and cancel this DROP instead (there is no
+ * way to aim it); one retry absorbs that.
+ */
 export async function dropStaging(session: Session, names: StagingNames): Promise<void> {
-  await session.client.query(dropTable(STAGING_SCHEMA, names.stage));
-  await session.client.query(dropTable(STAGING_SCHEMA, names.ready));
+  for (const table of [names.stage, names.ready]) {
+    await session.client.query(dropTable(STAGING_SCHEMA, table)).catch(async (err: { code?: string }) => {
+      if (err.code !== '57014') throw err;
+      await session.client.query(dropTable(STAGING_SCHEMA, table));
+    });
+  }
 }

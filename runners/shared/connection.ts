@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net';
 import pg from 'pg';
 
 /** Which part of bulkhead a connection belongs to; it becomes part of application_name. */
@@ -56,12 +57,20 @@ export async function connect(settings: ConnectionSettings): Promise<pg.Client> 
 }
 
 /**
- * Asks the server to cancel whatever the client is running, without opening a session (a cancel request takes
- * no connection slot), so a stopping runner never exceeds its grant.
+ * Asks the server to cancel whatever the client is running. A cancel request is a 16-byte message on a fresh
+ * socket that the postmaster handles without starting a session, so it takes no connection slot and a stopping
+ * runner never exceeds its grant. (pg's own Client.cancel relies on a deprecated accessor.)
  */
-export function cancelRunningQuery(client: pg.Client, settings: ConnectionSettings): void {
-  const active = (client as unknown as { activeQuery?: unknown }).activeQuery;
-  if (!active) return;
-  const canceller = new pg.Client(clientConfig(settings)) as unknown as { cancel(c: pg.Client, q: unknown): void };
-  canceller.cancel(client, active);
+export function cancelRunningQuery(client: pg.Client): void {
+  const { processID, secretKey, host, port } = client as unknown as { processID: number | null; secretKey: number | null; host: string; port: number };
+  if (processID === null || secretKey === null) return;
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4); // the CancelRequest code
+  message.writeInt32BE(processID, 8);
+  message.writeInt32BE(secretKey, 12);
+  const socket = host.startsWith('/') ? createConnection(`${host}/.s.PGSQL.${port}`) : createConnection(port, host);
+  socket.once('connect', () => socket.end(message));
+  socket.once('error', () => socket.destroy());
+  socket.setTimeout(5000, () => socket.destroy());
 }

@@ -10,11 +10,10 @@ import type { SqlQuery } from './sql-query.js';
 export class Session {
   private constructor(
     readonly client: pg.Client,
-    private readonly settings: ConnectionSettings,
     private readonly stop: AbortSignal,
     private readonly stopSignal: () => NodeJS.Signals,
   ) {
-    stop.addEventListener('abort', () => cancelRunningQuery(client, settings), { once: true });
+    stop.addEventListener('abort', () => cancelRunningQuery(client), { once: true });
   }
 
   /** Connects, and ties the connection to a stop signal. */
@@ -22,7 +21,7 @@ export class Session {
     const client = await connect(settings);
     // A dead client socket makes the server abandon the statement within a second rather than at its end (PG 14+).
     await client.query("SET client_connection_check_interval = '1s'").catch(() => undefined);
-    return new Session(client, settings, stop, stopSignal);
+    return new Session(client, stop, stopSignal);
   }
 
   /** Throws StoppedError once a stop was requested. */
