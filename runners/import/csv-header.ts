@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { InvalidInputError } from '../shared/errors.js';
 import { splitFields } from './csv-fields.js';
+import { prepend } from './prepend-chunk.js';
 import type { CsvFormat } from './import-config.js';
 
 /** The header record, and the rest of the stream after it. */
@@ -36,7 +37,7 @@ export async function splitHeader(source: Readable, format: CsvFormat, file: str
         if (!inQuote) {
           parts.push(chunk.subarray(0, i));
           const rest = chunk.subarray(i + 1);
-          return { columns: decodeHeader(Buffer.concat(parts), format, file), firstDataLine: lines + 1, body: Readable.from(remaining(rest, iterator)) };
+          return { columns: decodeHeader(Buffer.concat(parts), format, file), firstDataLine: lines + 1, body: Readable.from(prepend(rest, iterator), { objectMode: false }) };
         }
         lines++;
       }
@@ -49,15 +50,6 @@ export async function splitHeader(source: Readable, format: CsvFormat, file: str
   const all = Buffer.concat(parts);
   if (all.length === 0) throw new InvalidInputError(`${file}:1: the file is empty; a header row is required`);
   return { columns: decodeHeader(all, format, file), firstDataLine: lines + 1, body: Readable.from([]) };
-}
-
-async function* remaining(rest: Buffer, iterator: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  if (rest.length > 0) yield rest;
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) return;
-    yield next.value;
-  }
 }
 
 function decodeHeader(bytes: Buffer, format: CsvFormat, file: string): string[] {

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InvalidInputError } from '../shared/errors.js';
 import { redactUrl } from '../shared/connection.js';
+import { prepend } from './prepend-chunk.js';
 
 /** Where the bytes come from, once the spec and flags are resolved. */
 export type SourceRef = { kind: 'file'; path: string } | { kind: 'stdin' } | { kind: 'url'; url: string };
@@ -42,13 +43,24 @@ async function fetchBody(url: string, timeoutSeconds: number, stop: AbortSignal)
   const idle = new AbortController();
   let timer = setTimeout(() => idle.abort(), timeoutSeconds * 1000);
   const signal = AbortSignal.any([idle.signal, stop]);
+  // fetch refuses credentials in a URL; they travel as a Basic Authorization header instead.
+  const target = new URL(url);
+  const headers: Record<string, string> = {};
+  if (target.username || target.password) {
+    const user = decodeURIComponent(target.username);
+    const password = decodeURIComponent(target.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    target.username = '';
+    target.password = '';
+  }
   let response: Response;
   try {
-    response = await fetch(url, { signal, redirect: 'follow' });
+    response = await fetch(target, { signal, redirect: 'follow', headers });
   } catch (cause) {
     clearTimeout(timer);
-    const why = idle.signal.aborted ? `no response within ${timeoutSeconds}s` : (cause as Error).message;
-    throw new Error(`GET ${label} failed: ${why}`, { cause });
+    // The cause is not attached: its message may quote the URL, query string and all.
+    const why = idle.signal.aborted ? `no response within ${timeoutSeconds}s` : describeFetchFailure(cause);
+    throw new Error(`GET ${label} failed: ${why}`);
   }
   if (!response.ok || !response.body) {
     clearTimeout(timer);
@@ -66,31 +78,22 @@ async function fetchBody(url: string, timeoutSeconds: number, stop: AbortSignal)
   return body;
 }
 
-/** Peeks at the first two bytes: 1f 8b is gzip. The peeked bytes are put back. */
+/** The network-level reason of a failed fetch (ECONNREFUSED, ENOTFOUND, ...), without any URL in it. */
+function describeFetchFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (err instanceof Error ? err.name : 'error');
+}
+
+/** Looks at the first chunk: 1f 8b is gzip. The chunk is put back in front of the rest. */
 async function gunzipIfCompressed(raw: Readable): Promise<Readable> {
-  const head = await new Promise<Buffer | null>((resolve, reject) => {
-    const onReadable = (): void => {
-      const chunk = raw.read() as Buffer | null;
-      if (chunk === null && !raw.readableEnded) return;
-      cleanup();
-      resolve(chunk);
-    };
-    const onEnd = (): void => { cleanup(); resolve(null); };
-    const onError = (err: Error): void => { cleanup(); reject(err); };
-    const cleanup = (): void => {
-      raw.off('readable', onReadable);
-      raw.off('end', onEnd);
-      raw.off('error', onError);
-    };
-    raw.on('readable', onReadable);
-    raw.once('end', onEnd);
-    raw.once('error', onError);
-  });
-  if (head === null) return Readable.from([]);
-  raw.unshift(head);
-  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return raw;
+  const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await iterator.next();
+  if (first.done) return Readable.from([]);
+  const head = first.value;
+  const whole = Readable.from(prepend(head, iterator), { objectMode: false });
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return whole;
   const gunzip = createGunzip();
-  raw.once('error', (err) => gunzip.destroy(err));
-  gunzip.once('close', () => raw.destroy());
-  return raw.pipe(gunzip);
+  whole.once('error', (err) => gunzip.destroy(err));
+  gunzip.once('close', () => whole.destroy());
+  return whole.pipe(gunzip);
 }
