@@ -14,7 +14,7 @@ import { copyToStage } from './copy-to-stage.js';
 import { mergeIntoTarget } from './merge-into-target.js';
 import type { ImportSummary } from './summary.js';
 import { ensureSchema } from './sql/ensure-schema.js';
-import { inputErrorFunction } from './sql/input-error-function.js';
+import { BUILTIN_INPUT_CHECK_VERSION, inputErrorFunction } from './sql/input-error-function.js';
 import { createStage } from './sql/create-stage.js';
 import { clearRejects } from './sql/clear-rejects.js';
 import { recordFramingRejects } from './sql/record-framing-rejects.js';
@@ -65,7 +65,8 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     const source = await openSource(ctx.source, config.httpTimeoutSeconds, ctx.stop);
     const { columns: header, firstDataLine, body } = await splitHeader(source, spec.format, file);
     const plan = planImport(spec.target, header, await readTargetTable(session.client, tableName), tableLabel, file);
-    await session.query(inputErrorFunction(await session.serverVersionNum()));
+    const builtinCheck = (await session.serverVersionNum()) >= BUILTIN_INPUT_CHECK_VERSION;
+    if (!builtinCheck) await session.query(inputErrorFunction());
 
     progress.enter('copy');
     await session.query(clearRejects(importId));
@@ -83,7 +84,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     progress.enter('check');
     if (copied.rejects.length > 0) await session.query(recordFramingRejects(importId, copied.rejects));
     const overLimit = copied.rejects.length > spec.errors.maxRejected;
-    const valueCheck = overLimit ? undefined : recordValueRejects(importId, STAGING_SCHEMA, names.stage, plan.columns);
+    const valueCheck = overLimit ? undefined : recordValueRejects(importId, STAGING_SCHEMA, names.stage, plan.columns, builtinCheck);
     if (valueCheck) await session.query(valueCheck);
     const { rows: rejectRows } = await session.query<{ lines: string; sample: ImportSummary['rejects'] }>(summarizeRejects(importId, SAMPLE_REJECTS));
     summary.rowsRejected = Number(rejectRows[0]?.lines ?? 0);
