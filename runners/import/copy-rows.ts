@@ -21,6 +21,9 @@ export interface FramingCounts {
   /** Records rejected for their structure or bytes. */
   rowsRejected: number;
   bytesIn: number;
+  /** Source lines of the first and last records staged (0 when none). */
+  firstLine: number;
+  lastLine: number;
 }
 
 const MAX_VALUE_CHARS = 200;
@@ -31,7 +34,7 @@ const MAX_VALUE_CHARS = 200;
  * quote, a NUL byte or bytes invalid in the encoding are rejected here, so COPY itself never fails on them.
  */
 export class CopyRowStream extends Transform {
-  readonly counts: FramingCounts = { rowsRead: 0, rowsRejected: 0, bytesIn: 0 };
+  readonly counts: FramingCounts = { rowsRead: 0, rowsRejected: 0, bytesIn: 0, firstLine: 0, lastLine: 0 };
   private readonly scanner: CsvRecordScanner;
   private out: Buffer = Buffer.allocUnsafe(1 << 16);
   private outLength = 0;
@@ -108,6 +111,8 @@ export class CopyRowStream extends Transform {
   }
 
   private append(r: ScannedRecord): void {
+    if (this.counts.firstLine === 0) this.counts.firstLine = r.line;
+    this.counts.lastLine = r.line;
     const prefix = `${r.line}${this.format.delimiter}`;
     const need = prefix.length + (r.end - r.start) + 1;
     if (this.outLength + need > this.out.length) {

@@ -2,6 +2,7 @@ import type { Session } from '../shared/session.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImportPlan } from './import-plan.js';
 import { mergeChunk, type MergeOptions } from './sql/merge-chunk.js';
+import type { MergeSource } from './sql/merge-source.js';
 import { droppableIndexes, dropIndex, insertAll, lockTarget, targetHasRows } from './sql/fast-path.js';
 
 /** Rows written by the merge. */
@@ -13,6 +14,13 @@ export interface MergeCounts {
   fastPath: boolean;
 }
 
+/** The order-column values the source spans, and how many rows it holds. */
+export interface MergeRange {
+  first: number;
+  last: number;
+  rows: number;
+}
+
 /** Knobs of the merge. */
 export interface MergeSettings extends MergeOptions {
   chunkRows: number;
@@ -21,33 +29,31 @@ export interface MergeSettings extends MergeOptions {
 }
 
 /**
- * Merges the ready table into the target. An empty target takes the fast path; otherwise rows go in key order,
+ * Merges the source into the target. An empty target takes the fast path; otherwise rows go in key order,
  * chunkRows per transaction, so a crash loses at most the chunk in flight and a rerun converges (the merge is
  * idempotent: rows already merged come back as unchanged).
  */
 export async function mergeIntoTarget(
-  session: Session, plan: ImportPlan, schema: string, ready: string, readyRows: number,
+  session: Session, plan: ImportPlan, source: MergeSource, range: MergeRange, importId: string,
   settings: MergeSettings, log: Logger, onProgress: (merged: number) => void,
 ): Promise<MergeCounts> {
-  if (readyRows > 0) {
-    const fast = await loadEmptyTarget(session, plan, schema, ready, settings.fastPathLockTimeoutMs, log);
+  if (range.rows > 0) {
+    const fast = await loadEmptyTarget(session, plan, source, importId, settings.fastPathLockTimeoutMs, log);
     if (fast !== undefined) {
-      onProgress(readyRows);
-      return { inserted: fast, updated: 0, unchanged: readyRows - fast, fastPath: true };
+      onProgress(range.rows);
+      return { inserted: fast, updated: 0, unchanged: range.rows - fast, fastPath: true };
     }
   }
-  const query = mergeChunk(plan, schema, ready, settings);
+  const query = mergeChunk(plan, source, settings);
   const counts: MergeCounts = { inserted: 0, updated: 0, unchanged: 0, fastPath: false };
-  for (let from = 0; from < readyRows; from += settings.chunkRows) {
-    const to = Math.min(from + settings.chunkRows, readyRows);
-    const { rows } = await session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to] });
-    const inserted = Number(rows[0]?.inserted ?? 0);
-    const updated = Number(rows[0]?.updated ?? 0);
-    counts.inserted += inserted;
-    counts.updated += updated;
-    counts.unchanged += to - from - inserted - updated;
-    onProgress(to);
+  for (let from = range.first - 1; from < range.last; from += settings.chunkRows) {
+    const to = Math.min(from + settings.chunkRows, range.last);
+    const { rows } = await session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to, importId] });
+    counts.inserted += Number(rows[0]?.inserted ?? 0);
+    counts.updated += Number(rows[0]?.updated ?? 0);
+    onProgress(Math.min(range.rows, to - range.first + 1));
   }
+  counts.unchanged = range.rows - counts.inserted - counts.updated;
   return counts;
 }
 
@@ -58,7 +64,7 @@ export async function mergeIntoTarget(
  * whole thing back: the table is again empty and has every index it had. Returns undefined when the target is not
  * empty or is busy, and the caller merges in chunks instead.
  */
-async function loadEmptyTarget(session: Session, plan: ImportPlan, schema: string, ready: string, lockTimeoutMs: number, log: Logger): Promise<number | undefined> {
+async function loadEmptyTarget(session: Session, plan: ImportPlan, source: MergeSource, importId: string, lockTimeoutMs: number, log: Logger): Promise<number | undefined> {
   await session.query('BEGIN');
   try {
     await session.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
@@ -78,7 +84,7 @@ async function loadEmptyTarget(session: Session, plan: ImportPlan, schema: strin
     await session.query('SET LOCAL lock_timeout = 0');
     const { rows: indexes } = await session.query<{ name: string; definition: string }>(droppableIndexes(plan));
     for (const index of indexes) await session.query(dropIndex(index.name));
-    const inserted = await session.query(insertAll(plan, schema, ready));
+    const inserted = await session.query(insertAll(plan, source, importId));
     // Index builds sort in maintenance_work_mem; the default 64MB spills a multi-million-row sort to disk.
     await session.query("SET LOCAL maintenance_work_mem = '256MB'");
     for (const index of indexes) await session.query(index.definition);

@@ -7,11 +7,11 @@ import type { ImportMetrics } from './import-metrics.js';
 import { openSource, type SourceRef } from './open-source.js';
 import { splitHeader } from './csv-header.js';
 import { readTargetTable } from './target-table.js';
-import { planImport } from './import-plan.js';
+import { planImport, type ImportPlan } from './import-plan.js';
 import { ProgressReporter } from './progress.js';
-import { STAGING_SCHEMA, dropAbandonedStaging, dropStaging, lockImport, stagingNames, unlockImport } from './staging.js';
-import { copyToStage } from './copy-to-stage.js';
-import { mergeIntoTarget } from './merge-into-target.js';
+import { STAGING_SCHEMA, dropAbandonedStaging, dropStaging, lockImport, stagingNames, unlockImport, type StagingNames } from './staging.js';
+import { copyToStage, type CopyResult } from './copy-to-stage.js';
+import { mergeIntoTarget, type MergeRange } from './merge-into-target.js';
 import type { ImportSummary } from './summary.js';
 import { ensureSchema } from './sql/ensure-schema.js';
 import { BUILTIN_INPUT_CHECK_VERSION, inputErrorFunction } from './sql/input-error-function.js';
@@ -21,6 +21,8 @@ import { recordFramingRejects } from './sql/record-framing-rejects.js';
 import { recordValueRejects } from './sql/record-value-rejects.js';
 import { summarizeRejects } from './sql/summarize-rejects.js';
 import { buildReady, indexReady } from './sql/build-ready.js';
+import { checkKeyOrder, indexStage } from './sql/check-key-order.js';
+import { readySource, stageSource, type MergeSource } from './sql/merge-source.js';
 
 /** What a run needs from its surroundings. */
 export interface ImportContext {
@@ -62,8 +64,8 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     const tableName = parseTableName(spec.target.table);
     const tableLabel = `${tableName.schema}.${tableName.table}`;
-    const source = await openSource(ctx.source, config.httpTimeoutSeconds, ctx.stop);
-    const { columns: header, firstDataLine, body } = await splitHeader(source, spec.format, file);
+    const input = await openSource(ctx.source, config.httpTimeoutSeconds, ctx.stop);
+    const { columns: header, firstDataLine, body } = await splitHeader(input, spec.format, file);
     const plan = planImport(spec.target, header, await readTargetTable(session.client, tableName), tableLabel, file);
     const builtinCheck = (await session.serverVersionNum()) >= BUILTIN_INPUT_CHECK_VERSION;
     if (!builtinCheck) await session.query(inputErrorFunction());
@@ -95,14 +97,12 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     }
 
     progress.enter('dedupe');
-    const built = await session.query(buildReady(importId, STAGING_SCHEMA, names.stage, names.ready, plan.columns, plan.key, summary.rowsRejected > 0));
-    const readyRows = built.rowCount ?? 0;
-    await session.query(indexReady(STAGING_SCHEMA, names.ready));
-    summary.duplicateKeys = copied.rowsStaged - summary.rowsRejected + copied.rejects.length - readyRows;
+    const { source, range } = await prepareMergeSource(session, importId, names, plan, copied, summary.rowsRejected);
+    summary.duplicateKeys = copied.rowsStaged - (summary.rowsRejected - copied.rejects.length) - range.rows;
 
     progress.enter('merge');
     const mergeStart = performance.now();
-    const merged = await mergeIntoTarget(session, plan, STAGING_SCHEMA, names.ready, readyRows, {
+    const merged = await mergeIntoTarget(session, plan, source, range, importId, {
       strategy: spec.merge.strategy, updateChangedOnly: spec.merge.updateChangedOnly, chunkRows: spec.merge.chunkRows,
       fastPathLockTimeoutMs: 5000,
     }, log, (n) => progress.setRows(n));
@@ -132,6 +132,24 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     }
     await session.close();
   }
+}
+
+/**
+ * Picks the merge source. A file already in strictly increasing key order is merged straight from staging; any
+ * other is first de-duplicated and sorted into the ready table (see build-ready.ts).
+ */
+async function prepareMergeSource(session: Session, importId: string, names: StagingNames, plan: ImportPlan, copied: CopyResult, rejectedLines: number): Promise<{ source: MergeSource; range: MergeRange }> {
+  const anyRejects = rejectedLines > 0;
+  const { rows } = await session.query<{ ordered: boolean }>(checkKeyOrder(importId, STAGING_SCHEMA, names.stage, plan.key, anyRejects));
+  if (rows[0]?.ordered) {
+    await session.query(indexStage(STAGING_SCHEMA, names.stage));
+    const stagedRows = copied.rowsStaged - (rejectedLines - copied.rejects.length);
+    return { source: stageSource(STAGING_SCHEMA, names.stage, plan, anyRejects), range: { first: copied.firstLine, last: copied.lastLine, rows: stagedRows } };
+  }
+  const built = await session.query(buildReady(importId, STAGING_SCHEMA, names.stage, names.ready, plan.columns, plan.key, anyRejects));
+  const readyRows = built.rowCount ?? 0;
+  await session.query(indexReady(STAGING_SCHEMA, names.ready));
+  return { source: readySource(STAGING_SCHEMA, names.ready, plan), range: { first: 1, last: readyRows, rows: readyRows } };
 }
 
 function seconds(ms: number): number {

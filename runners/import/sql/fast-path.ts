@@ -2,6 +2,7 @@ import type { SqlQuery } from '../../shared/sql-query.js';
 import { qualified } from '../../shared/ident.js';
 import type { ImportPlan } from '../import-plan.js';
 import { insertTarget } from './merge-chunk.js';
+import type { MergeSource } from './merge-source.js';
 
 /**
  * Takes the target for the empty-table fast path. ACCESS EXCLUSIVE is what DROP INDEX takes anyway; taking it
@@ -34,12 +35,15 @@ export function droppableIndexes(plan: ImportPlan): SqlQuery {
 }
 
 /**
- * Loads every ready row into the empty, locked target. No ON CONFLICT: the table is empty, the rows are unique by
- * key, and nobody else can write. No ORDER BY: the ready table was written in key order, and a scan returns it so.
+ * Loads every source row into the empty, locked target. No ON CONFLICT: the table is empty, the rows are unique
+ * by key, and nobody else can write. No ORDER BY: either source was written in key order and a scan returns it so
+ * (order only matters here for index locality, not for correctness).
  */
-export function insertAll(plan: ImportPlan, schema: string, ready: string): SqlQuery {
-  const { into, select, overriding } = insertTarget(plan);
-  return { text: `INSERT INTO ${into} ${overriding} SELECT ${select} FROM ${qualified(schema, ready)}`, values: [] };
+export function insertAll(plan: ImportPlan, source: MergeSource, importId: string): SqlQuery {
+  return {
+    text: `INSERT INTO ${insertTarget(plan)} SELECT ${source.select} FROM ${source.from} WHERE $1::text IS NOT NULL ${source.filter('$1')}`,
+    values: [importId],
+  };
 }
 
 /** Drops one index found by droppableIndexes; its name is the catalog's regclass text, already quoted. */

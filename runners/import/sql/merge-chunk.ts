@@ -1,6 +1,7 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
 import { ident, qualified } from '../../shared/ident.js';
 import type { ImportPlan } from '../import-plan.js';
+import type { MergeSource } from './merge-source.js';
 
 /** Options of the merge that shape the statement. */
 export interface MergeOptions {
@@ -8,14 +9,11 @@ export interface MergeOptions {
   updateChangedOnly: boolean;
 }
 
-/** The column list, and OVERRIDING SYSTEM VALUE when an identity ALWAYS column is written from the file. */
-export function insertTarget(plan: ImportPlan): { into: string; select: string; overriding: string } {
+/** The INSERT target with its column list, and OVERRIDING SYSTEM VALUE when an identity ALWAYS column is written. */
+export function insertTarget(plan: ImportPlan): string {
   const names = plan.columns.map((c) => ident(c.target.name)).join(', ');
-  return {
-    into: `${qualified(plan.table.schema, plan.table.table)} AS t (${names})`,
-    select: names,
-    overriding: plan.columns.some((c) => c.target.identityAlways) ? 'OVERRIDING SYSTEM VALUE' : '',
-  };
+  const overriding = plan.columns.some((c) => c.target.identityAlways) ? ' OVERRIDING SYSTEM VALUE' : '';
+  return `${qualified(plan.table.schema, plan.table.table)} AS t (${names})${overriding}`;
 }
 
 /** How one column compares in IS DISTINCT FROM: directly, or as text for types without equality (json, point). */
@@ -25,14 +23,13 @@ function comparable(column: ImportPlan['columns'][number], alias: string): strin
 }
 
 /**
- * Merges one chunk of the ready table (_seq in ($1, $2]) and counts what happened, exactly.
+ * Merges one chunk of the source (its order column in ($1, $2]; $3 is the import id) and counts what happened.
  *
  * RETURNING (xmax = 0) tells an inserted row (no deleting transaction yet) from one updated by ON CONFLICT, whose
  * new version carries this transaction's xid in xmax. Rows neither inserted nor updated were unchanged: the
  * WHERE ... IS DISTINCT FROM skipped them, so identical rows write nothing, not even WAL.
  */
-export function mergeChunk(plan: ImportPlan, schema: string, ready: string, options: MergeOptions): SqlQuery {
-  const { into, select, overriding } = insertTarget(plan);
+export function mergeChunk(plan: ImportPlan, source: MergeSource, options: MergeOptions): SqlQuery {
   const keys = plan.key.map((c) => ident(c.target.name)).join(', ');
   const rest = plan.columns.filter((c) => !c.isKey);
   let conflict = 'DO NOTHING';
@@ -47,8 +44,10 @@ export function mergeChunk(plan: ImportPlan, schema: string, ready: string, opti
     name: 'bulkhead_merge_chunk',
     text: `
       WITH merged AS (
-        INSERT INTO ${into} ${overriding}
-        SELECT ${select} FROM ${qualified(schema, ready)} WHERE _seq > $1 AND _seq <= $2 ORDER BY _seq
+        INSERT INTO ${insertTarget(plan)}
+        SELECT ${source.select} FROM ${source.from}
+        WHERE s.${source.order} > $1 AND s.${source.order} <= $2 AND $3::text IS NOT NULL ${source.filter('$3')}
+        ORDER BY s.${source.order}
         ON CONFLICT (${keys}) ${conflict}
         RETURNING (xmax = 0) AS inserted)
       SELECT count(*) FILTER (WHERE inserted)::int8 AS inserted, count(*) FILTER (WHERE NOT inserted)::int8 AS updated FROM merged`,
