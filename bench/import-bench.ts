@@ -1,5 +1,5 @@
 /**
- * `npm run bench:import [-- --rows N]`: bulkhead import against a hand-written baseline, side by side in one run,
+ * `npm run bench:import [-- --rows N] [--only SCENARIO]`: bulkhead import against a hand-written baseline, side by side in one run,
  * on one embedded PostgreSQL, in the seed's advertisers shape (primary key + three secondary indexes).
  *
  * Baseline: `psql \copy` into an UNLOGGED table, then one INSERT ... SELECT ... ON CONFLICT ... DO UPDATE ...
@@ -116,8 +116,10 @@ try {
     { name: 're-import, unchanged', populated: true, file: base },
     { name: '10% changed + 10% new', populated: true, file: changed },
   ];
+  const onlyArg = process.argv.indexOf('--only');
+  const only = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
   const results: { scenario: string; baseline: Timing; bulkhead: Timing }[] = [];
-  for (const s of scenarios) {
+  for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
     process.stderr.write(`${s.name}: baseline...\n`);
     await resetTarget(client, s.populated);
     const baseline = runBaseline(server.url, s.file);

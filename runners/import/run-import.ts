@@ -58,6 +58,8 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
       if (err.code !== '23505' && err.code !== '42P06') throw err;
       await session.query(ensureSchema());
     });
+    // Sorts of a chunk (and the ready table's de-duplication) spill to disk at the default 4MB.
+    await session.query("SET work_mem = '64MB'");
     locked = await lockImport(session, names);
     if (!locked) throw new BulkheadError(`another run of import ${importId} is in progress on this server; wait for it or stop it`);
     await dropAbandonedStaging(session, names, log);

@@ -25,6 +25,10 @@ function comparable(column: ImportPlan['columns'][number], alias: string): strin
 /**
  * Merges one chunk of the source (its order column in ($1, $2]; $3 is the import id) and counts what happened.
  *
+ * No ORDER BY: both sources were written in key order, and the BRIN bitmap scan of a chunk's range returns rows
+ * in physical order, so the sort would only cost time (about 2s over 3.5M rows). Order never affects the result,
+ * only index locality.
+ *
  * RETURNING (xmax = 0) tells an inserted row (no deleting transaction yet) from one updated by ON CONFLICT, whose
  * new version carries this transaction's xid in xmax. Rows neither inserted nor updated were unchanged: the
  * WHERE ... IS DISTINCT FROM skipped them, so identical rows write nothing, not even WAL.
@@ -47,7 +51,6 @@ export function mergeChunk(plan: ImportPlan, source: MergeSource, options: Merge
         INSERT INTO ${insertTarget(plan)}
         SELECT ${source.select} FROM ${source.from}
         WHERE s.${source.order} > $1 AND s.${source.order} <= $2 AND $3::text IS NOT NULL ${source.filter('$3')}
-        ORDER BY s.${source.order}
         ON CONFLICT (${keys}) ${conflict}
         RETURNING (xmax = 0) AS inserted)
       SELECT count(*) FILTER (WHERE inserted)::int8 AS inserted, count(*) FILTER (WHERE NOT inserted)::int8 AS updated FROM merged`,
