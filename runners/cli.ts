@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { describeError, exitCodeOf } from './shared/errors.js';
 import { declareImportFlags, type ImportFlags } from './import/import-command.js';
+import { declareQueueFlags, declareWorkerFlags, type WorkerFlags } from './worker/worker-command.js';
 
 const program = new Command()
   .name('bulkhead')
@@ -39,8 +40,28 @@ importCommand.action(run(async () => {
   return importMain(importCommand.opts<ImportFlags>(), process.env);
 }));
 
+const workerCommand = declareWorkerFlags(program.command('worker'))
+  .description('Run one queue worker: claim batches with SELECT ... FOR UPDATE SKIP LOCKED, process them, record the outcomes.')
+  .addHelpText('after', `
+Exit codes: 0 drained (with --drain); 2 invalid input (a bad spec, or a queue table that lacks columns or
+indexes: the message has the DDL, or run \`bulkhead queue init\`); 1 any other failure; 143 stopped by SIGTERM.
+
+Examples:
+  bulkhead worker --manifest examples/creatives-stressrun.yaml
+  bulkhead worker --table creatives_fresh --processor noop --batch-size 50 --drain`);
+workerCommand.action(run(async () => {
+  const { workerMain } = await import('./worker/worker-main.js');
+  return workerMain(workerCommand.opts<WorkerFlags>(), process.env);
+}));
+
+const queueInit = declareQueueFlags(program.command('queue').description('Queue table commands.').command('init'))
+  .description('Add the bookkeeping columns and partial indexes a worker needs to an existing queue table, and nothing else.');
+queueInit.action(run(async () => {
+  const { queueInitMain } = await import('./worker/queue-init.js');
+  return queueInitMain(queueInit.opts<WorkerFlags>(), process.env);
+}));
+
 for (const [name, what] of [
-  ['worker', 'Run one queue worker (a StressRun pod).'],
   ['operator', 'Run the controller.'],
   ['local', 'Run CsvImport and StressRun manifests on this machine.'],
   ['budget', "Print one server's connection budget."],
@@ -50,12 +71,6 @@ for (const [name, what] of [
     return Promise.resolve(1);
   }));
 }
-program.command('queue').description('Queue table commands (not built yet).').command('init')
-  .description('Add the columns and indexes a worker needs (not built yet).').allowUnknownOption()
-  .action(run(() => {
-    process.stderr.write('bulkhead queue init: not built yet in this version\n');
-    return Promise.resolve(1);
-  }));
 
 await program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`bulkhead: ${describeError(err)}\n`);

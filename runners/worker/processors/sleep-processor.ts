@@ -1,0 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClaimedRow, Processor } from './processor.js';
+
+/** Synthetic work: waits a uniform random time in [minMs, maxMs], and fails (retryably) at failureRate. */
+export function sleepProcessor(minMs: number, maxMs: number, failureRate: number, random: () => number): Processor {
+  return async (row: ClaimedRow, stop: AbortSignal) => {
+    const ms = minMs + random() * (maxMs - minMs);
+    try {
+      await sleep(ms, undefined, { signal: stop });
+    } catch {
+      return { id: row.id, kind: 'retry', error: 'worker stopped', result: null };
+    }
+    return random() < failureRate
+      ? { id: row.id, kind: 'retry', error: 'synthetic failure (sleep.failureRate)', result: { ms: Math.round(ms) } }
+      : { id: row.id, kind: 'completed', error: null, result: { ms: Math.round(ms) } };
+  };
+}

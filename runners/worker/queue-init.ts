@@ -1,0 +1,38 @@
+import { createLogger } from '../shared/logger.js';
+import { connect } from '../shared/connection.js';
+import { InvalidInputError, describeError, exitCodeOf } from '../shared/errors.js';
+import { parseTableName } from '../shared/ident.js';
+import { buildWorkerConfig, type WorkerFlags } from './worker-command.js';
+import { checkQueueTable, readQueueTable } from './queue-table.js';
+
+/**
+ * `bulkhead queue init`: adds the bookkeeping columns and partial indexes a worker needs to an existing queue
+ * table, and nothing else. Each statement runs on its own (CREATE INDEX CONCURRENTLY cannot run in a
+ * transaction, and keeps the table writable while it builds); every one is IF NOT EXISTS, so a rerun is harmless.
+ */
+export async function queueInitMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const log = createLogger('queue-init');
+  try {
+    const config = buildWorkerConfig(flags, env);
+    const name = parseTableName(config.spec.queue.table);
+    const label = `${name.schema}.${name.table}`;
+    const client = await connect(config.connection);
+    try {
+      const table = await readQueueTable(client, name);
+      if (!table) throw new InvalidInputError(`spec.queue.table: table ${label} does not exist`);
+      const check = checkQueueTable(table, config.spec.queue, config.spec.processor.type === 'http');
+      if (check.problems.length > 0) throw new InvalidInputError(`queue table ${label} cannot be used:\n  ${check.problems.join('\n  ')}`);
+      for (const ddl of check.ddl) {
+        log.info({ event: 'ddl', sql: ddl }, ddl);
+        await client.query(ddl);
+      }
+      process.stdout.write(check.ddl.length === 0 ? `${label} already has everything a worker needs\n` : `${label}: applied ${check.ddl.length} statement(s)\n`);
+      return 0;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch (err) {
+    process.stderr.write(`bulkhead queue init: ${describeError(err)}\n`);
+    return exitCodeOf(err);
+  }
+}

@@ -1,0 +1,28 @@
+import type { SqlQuery } from '../../shared/sql-query.js';
+import { ident, qualified } from '../../shared/ident.js';
+import type { StressRunSpec } from '../../shared/generated/stressrun.js';
+import type { QueueShape } from '../queue-table.js';
+
+/**
+ * Claims up to $2 pending rows in one statement, which commits at once: the CTE picks ids in id order with
+ * FOR UPDATE SKIP LOCKED, so concurrent workers never wait on each other's rows and never pick the same row,
+ * and the UPDATE marks them processing with who and when, counting the attempt. The pending partial index
+ * makes the pick an index range scan however many completed rows the table has.
+ */
+export function claimBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, withUrl: boolean): SqlQuery {
+  const t = qualified(shape.table.schema, shape.table.table);
+  const id = ident(queue.idColumn);
+  const status = ident(queue.statusColumn);
+  const url = withUrl ? `, t.${ident(queue.urlColumn)}::text AS url` : ', NULL::text AS url';
+  const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
+  return {
+    name: 'bulkhead_claim_batch',
+    text: `
+      WITH picked AS (
+        SELECT ${id} FROM ${t} WHERE ${status} = $1 ORDER BY ${id} LIMIT $2 FOR UPDATE SKIP LOCKED)
+      UPDATE ${t} AS t SET ${status} = $3, locked_by = $4, locked_at = now(), attempts = coalesce(t.attempts, 0) + 1${touched}
+      FROM picked WHERE t.${id} = picked.${id}
+      RETURNING t.${id}::text AS id, t.attempts${url}`,
+    values: [queue.statuses.pending, queue.batchSize, queue.statuses.processing, workerId],
+  };
+}

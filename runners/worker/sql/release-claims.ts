@@ -1,0 +1,22 @@
+import type { SqlQuery } from '../../shared/sql-query.js';
+import { ident, qualified } from '../../shared/ident.js';
+import type { StressRunSpec } from '../../shared/generated/stressrun.js';
+import type { QueueShape } from '../queue-table.js';
+
+/**
+ * Returns this worker's unfinished claims to pending and takes back the attempt they were charged, since nothing
+ * was tried: at shutdown for rows not yet processed, and after a reconnect for rows claimed by a statement whose
+ * answer was lost. Rows whose ids are in $4 (still being worked on) are kept.
+ */
+export function releaseClaims(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, keep: string[]): SqlQuery {
+  const t = qualified(shape.table.schema, shape.table.table);
+  const id = ident(queue.idColumn);
+  const status = ident(queue.statusColumn);
+  const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
+  return {
+    text: `
+      UPDATE ${t} AS t SET ${status} = $1, attempts = greatest(coalesce(t.attempts, 1) - 1, 0), locked_by = NULL, locked_at = NULL${touched}
+      WHERE t.${status} = $2 AND t.locked_by = $3 AND NOT (t.${id}::text = ANY($4::text[]))`,
+    values: [queue.statuses.pending, queue.statuses.processing, workerId, keep],
+  };
+}

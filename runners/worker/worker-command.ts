@@ -1,0 +1,89 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { InvalidInputError } from '../shared/errors.js';
+import { readManifestFile, parseSpecVariable, type Manifest } from '../shared/manifest.js';
+import { validateSpec } from '../shared/spec-schema.js';
+import { applicationName, resolveDatabaseUrl } from '../shared/connection.js';
+import type { StressRunSpec } from '../shared/generated/stressrun.js';
+import type { WorkerConfig } from './worker-config.js';
+
+/** The flags of `bulkhead worker` and `bulkhead queue init`, as commander parses them. */
+export interface WorkerFlags {
+  manifest?: string;
+  table?: string;
+  batchSize?: string;
+  processor?: string;
+  name?: string;
+  databaseUrl?: string;
+  metricsPort?: string;
+  drain?: boolean;
+  progressInterval?: string;
+  graceSeconds?: string;
+}
+
+/** Declares the flags shared by `worker` and `queue init`. */
+export function declareQueueFlags(cmd: Command): Command {
+  return cmd
+    .option('--manifest <file>', 'a StressRun manifest (YAML); its spec is the configuration')
+    .option('--table <table>', 'the queue table, optionally schema.table (spec.queue.table)')
+    .option('--processor <type>', 'http, sleep or noop (spec.processor.type)')
+    .option('--name <name>', 'the StressRun\'s name, for application_name (default: metadata.name, or the table)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, then the PG* variables)');
+}
+
+/** Declares the flags of `worker` only. */
+export function declareWorkerFlags(cmd: Command): Command {
+  return declareQueueFlags(cmd)
+    .option('--batch-size <n>', 'rows claimed per statement (spec.queue.batchSize)')
+    .option('--drain', 'exit 0 once no row is pending and none is in flight')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
+    .option('--progress-interval <seconds>', 'seconds between progress lines on stderr', '5')
+    .option('--grace-seconds <seconds>', 'after SIGTERM, seconds for work in flight before its rows are handed back', '20');
+}
+
+function number(value: string | undefined, flag: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new InvalidInputError(`${flag}: expected a ${integer ? 'whole ' : ''}number, got "${value}"`);
+  return n;
+}
+
+/** Overlays the flags on a spec; flags win. A processor without its settings block gets an empty one to default. */
+function applyFlags(spec: Record<string, unknown>, flags: WorkerFlags): Record<string, unknown> {
+  const out = structuredClone(spec) as Record<string, Record<string, unknown> | undefined>;
+  const queue = (out.queue = { ...(out.queue ?? {}) });
+  const processor = (out.processor = { ...(out.processor ?? {}) });
+  if (flags.table !== undefined) queue.table = flags.table;
+  const batchSize = number(flags.batchSize, '--batch-size', true);
+  if (batchSize !== undefined) queue.batchSize = batchSize;
+  if (flags.processor !== undefined && flags.processor !== processor.type) {
+    processor.type = flags.processor;
+    delete processor.http;
+    delete processor.sleep;
+  }
+  // The schema defaults the settings of the chosen processor only when its block is present.
+  if ((processor.type === 'http' || processor.type === 'sleep') && processor[processor.type] === undefined) processor[processor.type] = {};
+  return out;
+}
+
+/** Builds the worker's one configuration from manifest or BULKHEAD_SPEC, flags and environment. */
+export function buildWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv): WorkerConfig {
+  let manifest: Manifest;
+  const namespace = env.BULKHEAD_NAMESPACE ?? 'local';
+  if (flags.manifest) manifest = readManifestFile(flags.manifest, 'StressRun', namespace);
+  else if (env.BULKHEAD_SPEC) manifest = { kind: 'StressRun', name: env.BULKHEAD_NAME ?? '', namespace, spec: parseSpecVariable(env.BULKHEAD_SPEC), origin: 'BULKHEAD_SPEC' };
+  else manifest = { kind: 'StressRun', name: '', namespace, spec: {}, origin: 'command line' };
+  const spec = validateSpec<StressRunSpec>('StressRun', applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags), manifest.origin);
+  const name = flags.name ?? (manifest.name || spec.queue.table);
+  return {
+    name,
+    namespace: manifest.namespace,
+    spec,
+    workerId: env.BULKHEAD_POD_NAME || `${hostname()}:${process.pid}`,
+    connection: { databaseUrl: resolveDatabaseUrl(flags.databaseUrl, env), applicationName: applicationName('worker', manifest.namespace, name) },
+    drain: flags.drain === true,
+    metricsPort: number(flags.metricsPort, '--metrics-port', true),
+    progressIntervalMs: (number(flags.progressInterval, '--progress-interval', false) ?? 5) * 1000,
+    graceMs: (number(flags.graceSeconds, '--grace-seconds', false) ?? 20) * 1000,
+  };
+}

@@ -1,0 +1,33 @@
+import { createLogger } from '../shared/logger.js';
+import { serveMetrics } from '../shared/metrics-server.js';
+import { listenForStop } from '../shared/stop-signals.js';
+import { describeError, exitCodeOf } from '../shared/errors.js';
+import { buildWorkerConfig, type WorkerFlags } from './worker-command.js';
+import { WorkerMetrics } from './worker-metrics.js';
+import { loadQueueShape, runWorker, type WorkerTotals } from './run-worker.js';
+
+/** `bulkhead worker`: runs one queue worker and returns the process exit code. */
+export async function workerMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const log = createLogger('worker');
+  const config = buildWorkerConfig(flags, env);
+  // Kubernetes sends SIGKILL 30 s after SIGTERM; the grace period plus the hand-back must fit well inside that.
+  const stop = listenForStop(config.graceMs + 8000);
+  const metrics = new WorkerMetrics();
+  const totals: WorkerTotals = { completed: 0, failed: 0, retried: 0, claimed: 0 };
+  let server;
+  try {
+    server = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
+    const shape = await loadQueueShape(config);
+    log.info({ event: 'start', worker: config.workerId, table: config.spec.queue.table, processor: config.spec.processor.type, drain: config.drain },
+      `worker ${config.workerId} on ${config.spec.queue.table}`);
+    await runWorker({ config, log, metrics, stop: stop.signal, stopSignal: stop.received }, shape, totals);
+    log.info({ event: 'done', ...totals }, 'queue drained');
+    return 0;
+  } catch (err) {
+    process.stderr.write(`bulkhead worker: ${describeError(err)}\n`);
+    return exitCodeOf(err);
+  } finally {
+    server?.close();
+    stop.dispose();
+  }
+}
