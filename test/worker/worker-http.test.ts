@@ -1,0 +1,66 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { testDatabase } from '../harness/test-database.js';
+import { freePort } from '../../runners/shared/embedded-postgres.js';
+import { scratchDir } from '../import/import-fixtures.js';
+import { createQueue, runWorker, stressRunManifest } from './worker-fixtures.js';
+
+const db = await testDatabase(import.meta.url);
+const dir = scratchDir();
+
+let inFlight = 0;
+let peakInFlight = 0;
+const server = createServer((req, res) => {
+  inFlight++;
+  peakInFlight = Math.max(peakInFlight, inFlight);
+  res.on('close', () => inFlight--);
+  const path = req.url ?? '';
+  if (path.startsWith('/ok')) setTimeout(() => res.writeHead(200).end('hello'), 20);
+  else if (path.startsWith('/missing')) res.writeHead(404, 'Not Found').end();
+  else if (path.startsWith('/boom')) res.writeHead(500, 'Internal Server Error').end();
+  // /hang never answers
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+test('the http processor completes 2xx, fails 4xx at once, retries 5xx and timeouts up to maxAttempts, within its concurrency', async () => {
+  const kinds = ['ok', 'missing', 'boom', 'hang'];
+  await createQueue(db.pool, 'q_http', 40, (i) => `${base}/${kinds[(i - 1) % 4]}/${i}`);
+  const manifest = stressRunManifest(dir, 'http', {
+    queue: { table: 'q_http', urlColumn: 'creative_url', batchSize: 8, maxAttempts: 2 },
+    processor: { type: 'http', http: { timeoutSeconds: 0.3, concurrency: 3 } },
+  });
+  const port = await freePort();
+  let metrics = '';
+  const result = await runWorker(db.url, ['--manifest', manifest, '--drain', '--metrics-port', String(port)], {
+    onStderr: (text) => {
+      if (metrics === '' && text.includes('"completed":10')) {
+        metrics = 'pending';
+        void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).then((t) => (metrics = t), () => undefined);
+      }
+    },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const { rows } = await db.pool.query<{ kind: string; status: string; attempts: number; last_error: string | null; code: number | null; n: number }>(`
+    SELECT split_part(creative_url, '/', 4) AS kind, status, attempts, last_error, (result->>'status')::int AS code, count(*)::int AS n
+    FROM q_http GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`);
+  assert.deepEqual(rows, [
+    { kind: 'boom', status: 'failed', attempts: 2, last_error: 'HTTP 500 Internal Server Error', code: 500, n: 10 },
+    { kind: 'hang', status: 'failed', attempts: 2, last_error: 'timed out after 0.3s', code: null, n: 10 },
+    { kind: 'missing', status: 'failed', attempts: 1, last_error: 'HTTP 404 Not Found', code: 404, n: 10 },
+    { kind: 'ok', status: 'completed', attempts: 1, last_error: null, code: 200, n: 10 },
+  ]);
+  const { rows: ok } = await db.pool.query<{ bytes: number }>("SELECT (result->>'bytes')::int AS bytes FROM q_http WHERE status = 'completed' LIMIT 1");
+  assert.equal(ok[0]?.bytes, 5);
+  assert.ok(peakInFlight <= 3, `at most 3 requests at once, saw ${peakInFlight}`);
+  assert.match(metrics, /^bulkhead_worker_items_total\{result="completed"\} \d+$/m);
+  assert.match(metrics, /^bulkhead_worker_claim_duration_seconds_bucket\{le="0.005"\} \d+$/m);
+  assert.match(metrics, /^bulkhead_worker_update_duration_seconds_count \d+$/m);
+  assert.match(metrics, /^bulkhead_worker_in_flight \d+$/m);
+});
