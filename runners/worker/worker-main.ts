@@ -21,7 +21,8 @@ export async function workerMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Pr
     log.info({ event: 'start', worker: config.workerId, table: config.spec.queue.table, processor: config.spec.processor.type, drain: config.drain },
       `worker ${config.workerId} on ${config.spec.queue.table}`);
     await runWorker({ config, log, metrics, stop: stop.signal, stopSignal: stop.received }, shape, totals);
-    log.info({ event: 'done', ...totals }, 'queue drained');
+    const [p50, p99] = [await metrics.claimQuantile(0.5), await metrics.claimQuantile(0.99)];
+    log.info({ event: 'done', ...totals, claimSecondsP50: p50, claimSecondsP99: p99 }, 'queue drained');
     return 0;
   } catch (err) {
     process.stderr.write(`bulkhead worker: ${describeError(err)}\n`);

@@ -30,4 +30,19 @@ export class WorkerMetrics {
   constructor() {
     for (const result of ['completed', 'failed', 'retried']) this.items.inc({ result }, 0);
   }
+
+  /** A quantile of the claim latency in seconds, interpolated within histogram buckets as Prometheus does. */
+  async claimQuantile(q: number): Promise<number | undefined> {
+    const { values } = await this.claimSeconds.get();
+    const buckets = values.filter((v) => v.metricName?.endsWith('_bucket')).map((v) => ({ le: v.labels.le === '+Inf' ? Infinity : Number(v.labels.le), n: v.value }));
+    const total = buckets.find((b) => b.le === Infinity)?.n ?? 0;
+    if (total === 0) return undefined;
+    const rank = q * total;
+    let lower = { le: 0, n: 0 };
+    for (const b of buckets) {
+      if (b.n >= rank) return b.le === Infinity ? lower.le : lower.le + ((b.le - lower.le) * (rank - lower.n)) / Math.max(1, b.n - lower.n);
+      lower = b;
+    }
+    return lower.le;
+  }
 }

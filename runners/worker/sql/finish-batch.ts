@@ -13,26 +13,27 @@ export interface Outcome {
 }
 
 /**
- * Records a batch of outcomes in one UPDATE, by id. The guard (status = processing AND locked_by = this worker)
- * means a row whose lease expired and that another worker re-claimed is never finished twice, and that retrying
- * this statement after a dropped connection is harmless. Returns each row's new status.
+ * The UPDATE that records a batch of outcomes by id, with its parameters numbered from `first`, so it can stand
+ * alone (finishBatch) or ride along with the next claim (claimBatch). The guard (status = processing AND
+ * locked_by = this worker) means a row whose lease expired and that another worker re-claimed is never finished
+ * twice, and that repeating the statement after a dropped connection is harmless.
  */
-export function finishBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[]): SqlQuery {
+export function finishUpdate(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[], first: number): SqlQuery {
   const t = qualified(shape.table.schema, shape.table.table);
   const id = ident(queue.idColumn);
   const status = ident(queue.statusColumn);
   const result = shape.hasResult ? ', result = coalesce(r.result, t.result)' : '';
   const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
+  const p = (n: number): string => `$${first + n - 1}`;
   return {
-    name: 'bulkhead_finish_batch',
     text: `
       UPDATE ${t} AS t SET
-        ${status} = CASE WHEN r.kind = 'completed' THEN $5
-                         WHEN r.kind = 'failed' OR t.attempts >= $8 THEN $6
-                         ELSE $7 END,
+        ${status} = CASE WHEN r.kind = 'completed' THEN ${p(5)}
+                         WHEN r.kind = 'failed' OR t.attempts >= ${p(8)} THEN ${p(6)}
+                         ELSE ${p(7)} END,
         last_error = r.error, locked_by = NULL, locked_at = NULL${result}${touched}
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS r(id, kind, error, result)
-      WHERE t.${id} = r.id::${shape.idType} AND t.${status} = $9 AND t.locked_by = $10
+      FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::jsonb[]) AS r(id, kind, error, result)
+      WHERE t.${id} = r.id::${shape.idType} AND t.${status} = ${p(9)} AND t.locked_by = ${p(10)}
       RETURNING t.${status}::text AS status`,
     values: [
       outcomes.map((o) => o.id), outcomes.map((o) => o.kind), outcomes.map((o) => o.error),
@@ -41,4 +42,9 @@ export function finishBatch(shape: QueueShape, queue: StressRunSpec['queue'], wo
       queue.statuses.processing, workerId,
     ],
   };
+}
+
+/** Records a batch of outcomes on its own (the last batch, or at shutdown). Returns each row's new status. */
+export function finishBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[]): SqlQuery {
+  return { ...finishUpdate(shape, queue, workerId, outcomes, 1), name: 'bulkhead_finish_batch' };
 }
