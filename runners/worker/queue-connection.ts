@@ -8,10 +8,13 @@ import type { SqlQuery } from '../shared/sql-query.js';
 /** SQLSTATE classes and socket errors that mean the connection is gone, not that the statement was wrong. */
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
-function isConnectionLoss(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (e.code !== undefined && CONNECTION_LOST.has(e.code)) ||
-    /Connection terminated|terminating connection|not queryable|Client has encountered a connection error|connect ECONNREFUSED/.test(e.message ?? '');
+/** Whether an error means the connection is gone (so the statement may be retried on a new one). */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; cause?: unknown };
+  if (e.code !== undefined && CONNECTION_LOST.has(e.code)) return true;
+  if (/Connection terminated|terminating connection|not queryable|Client has encountered a connection error|connect ECONNREFUSED|the database system is (starting up|shutting down)/.test(e.message ?? '')) return true;
+  // connect() wraps its failure ("cannot connect to ..."); the reason is the cause.
+  return e.cause !== undefined && isConnectionLoss(e.cause);
 }
 
 /**
@@ -55,6 +58,7 @@ export class QueueConnection {
     this.client = client;
     if (isReconnect) {
       this.reconnects++;
+      this.log.info({ event: 'reconnected', reconnects: this.reconnects }, 'reconnected');
       await this.onReconnect?.(client);
     }
     return client;

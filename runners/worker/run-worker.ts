@@ -5,7 +5,7 @@ import { parseTableName } from '../shared/ident.js';
 import type { Logger } from '../shared/logger.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerMetrics } from './worker-metrics.js';
-import { QueueConnection } from './queue-connection.js';
+import { QueueConnection, isConnectionLoss } from './queue-connection.js';
 import { checkQueueTable, queueShape, readQueueTable, type QueueShape } from './queue-table.js';
 import { createProcessor, processorConcurrency, type ClaimedRow, type Processor } from './processors/processor.js';
 import { claimBatch } from './sql/claim-batch.js';
@@ -36,7 +36,20 @@ export interface WorkerTotals {
  * Resolves the queue table and checks it. Anything missing is bad input (exit 2) with the exact DDL that
  * `bulkhead queue init` would run.
  */
-export async function loadQueueShape(config: WorkerConfig): Promise<QueueShape> {
+export async function loadQueueShape(config: WorkerConfig, log: Logger): Promise<QueueShape> {
+  // A connection dropped while starting up is retried like any other: a restarting server is not bad input.
+  for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await readAndCheckQueue(config);
+    } catch (err) {
+      if (!isConnectionLoss(err) || delay >= 5000) throw err;
+      log.warn({ event: 'reconnect', delayMs: delay }, `connection lost while checking the queue table; retrying in ${delay} ms`);
+      await sleep(delay);
+    }
+  }
+}
+
+async function readAndCheckQueue(config: WorkerConfig): Promise<QueueShape> {
   const { queue, processor } = config.spec;
   const name = parseTableName(queue.table);
   const label = `${name.schema}.${name.table}`;

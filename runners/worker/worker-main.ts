@@ -17,7 +17,7 @@ export async function workerMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Pr
   let server;
   try {
     server = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
-    const shape = await loadQueueShape(config);
+    const shape = await loadQueueShape(config, log);
     log.info({ event: 'start', worker: config.workerId, table: config.spec.queue.table, processor: config.spec.processor.type, drain: config.drain },
       `worker ${config.workerId} on ${config.spec.queue.table}`);
     await runWorker({ config, log, metrics, stop: stop.signal, stopSignal: stop.received }, shape, totals);

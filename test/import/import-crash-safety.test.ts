@@ -104,7 +104,7 @@ test('SIGKILL during the empty-target fast path leaves the table empty with all 
   assert.equal(killed.signal, 'SIGKILL');
   // The server notices the dead client and rolls the transaction back; wait for its locks to go.
   for (let i = 0; i < 50; i++) {
-    const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'bulkhead/import/%'");
+    const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'bulkhead/import/%'");
     if (rows[0]?.n === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }

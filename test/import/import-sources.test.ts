@@ -98,7 +98,7 @@ test('connections carry application_name bulkhead/import/<namespace>/<name>', as
   const result = await runImport(db.url, ['--url', `${base}/big.csv`, ...args, '--name', 'pages-app'], {
     env: { BULKHEAD_NAMESPACE: 'team-a' },
     onStderr: () => {
-      void watcher.query<{ application_name: string }>("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'bulkhead/%'")
+      void watcher.query<{ application_name: string }>("SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'bulkhead/%'")
         .then(({ rows }) => rows.forEach((r) => seen.add(r.application_name)), () => undefined);
     },
   });

@@ -69,17 +69,17 @@ test('SIGKILL in the middle of a batch: the lease brings the rows back and a sec
 
 test('backends terminated in the middle of a run: the worker reconnects and loses nothing', async () => {
   await createQueue(db.pool, 'q_term_backend', 3000);
-  const manifest = stressRunManifest(dir, 'terminated', { queue: { table: 'q_term_backend', batchSize: 10 }, processor: { type: 'sleep', sleep: { minMs: 1, maxMs: 4 } } });
+  const manifest = stressRunManifest(dir, 'terminated', { queue: { table: 'q_term_backend', batchSize: 10 }, processor: { type: 'sleep', sleep: { minMs: 4, maxMs: 10 } } });
   let terminations = 0;
   const killer = setInterval(() => {
-    void db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bulkhead/worker/local/terminated') t")
+    void db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'bulkhead/worker/local/terminated') t")
       .then(({ rows }) => (terminations += rows[0]?.n ?? 0), () => undefined);
   }, 300);
   const result = await runWorker(db.url, ['--manifest', manifest, '--drain']);
   clearInterval(killer);
   assert.equal(result.code, 0, result.stderr);
   assert.ok(terminations >= 2, `backends terminated: ${terminations}`);
-  assert.match(result.stderr, /connection lost; reconnecting/);
+  assert.match(result.stderr, /"event":"reconnected"/);
   const counts = await statusCounts(db.pool, 'q_term_backend');
   assert.equal(Object.entries(counts).filter(([k]) => k.startsWith('completed/')).reduce((n, [, v]) => n + v, 0), 3000, JSON.stringify(counts));
   assert.equal(counts['processing/1'], undefined);

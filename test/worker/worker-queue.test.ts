@@ -73,7 +73,7 @@ test('a worker never opens more connections than connectionsPerWorker, each name
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const { rows } = await watcher.query<{ application_name: string }>("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'bulkhead/worker/%'");
+        const { rows } = await watcher.query<{ application_name: string }>("SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'bulkhead/worker/%'");
         peak = Math.max(peak, rows.length);
         rows.forEach((r) => names.add(r.application_name));
         await new Promise((r) => setTimeout(r, 5));
