@@ -1,5 +1,5 @@
 /**
- * `npm run bench:worker [-- --rows N] [--clients 1,3,8]`: the bulkhead worker against (a) the raw SQL ceiling,
+ * `npm run bench:worker [-- --rows N] [--clients 1,3,8] [--systems bulkhead,pgbench,pg-boss]`: the bulkhead worker against (a) the raw SQL ceiling,
  * pgbench running the same claim-and-complete SQL with the same batch size and client count, and (b) pg-boss
  * (batch fetch + complete) on the same server, all with a noop processor, side by side in one run.
  * Needs `pgbench` on PATH (Debian: postgresql-15 or postgresql-client's contrib). Prints a Markdown table and
@@ -19,6 +19,7 @@ const arg = (name: string, fallback: string): string => {
 };
 const ROWS = Number(arg('--rows', '1000000'));
 const CLIENTS = arg('--clients', '1,3,8').split(',').map(Number);
+const SYSTEMS = arg('--systems', 'bulkhead,pgbench,pg-boss').split(',');
 const BATCH = 20;
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const resultsDir = join(root, 'bench', 'results');
@@ -111,7 +112,8 @@ await client.connect();
 const results: Result[] = [];
 try {
   for (const clients of CLIENTS) {
-    for (const [name, run] of [['bulkhead', benchBulkhead], ['pgbench', benchPgbench], ['pg-boss', benchPgBoss]] as const) {
+    const systems = ([['bulkhead', benchBulkhead], ['pgbench', benchPgbench], ['pg-boss', benchPgBoss]] as const).filter(([n]) => SYSTEMS.includes(n));
+    for (const [name, run] of systems) {
       process.stderr.write(`${clients} client(s): ${name}...\n`);
       if (name !== 'pg-boss') await resetQueue(client);
       const r = await run(server.url, clients, client);
