@@ -58,8 +58,10 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
       if (err.code !== '23505' && err.code !== '42P06') throw err;
       await session.query(ensureSchema());
     });
-    // Sorts of a chunk (and the ready table's de-duplication) spill to disk at the default 4MB.
-    await session.query("SET work_mem = '64MB'");
+    // Sorts (the ready table's de-duplication) spill to disk at the default 4MB. The key-order check needs a
+    // staging scan in line order: synchronized scans would start it where the last scan left off, and a parallel
+    // scan interleaves blocks. No parallel workers also keeps the import to the one backend its grant pays for.
+    await session.query("SET work_mem = '64MB'; SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0");
     locked = await lockImport(session, names);
     if (!locked) throw new BulkheadError(`another run of import ${importId} is in progress on this server; wait for it or stop it`);
     await dropAbandonedStaging(session, names, log);
@@ -74,12 +76,24 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     progress.enter('copy');
     await session.query(clearRejects(importId));
-    await session.query(createStage(STAGING_SCHEMA, names.stage, header.length));
     const copyStart = performance.now();
-    const copied = await copyToStage(session, body, {
-      schema: STAGING_SCHEMA, table: names.stage, columns: header, firstDataLine, format: spec.format,
-      maxRejected: spec.errors.maxRejected, file,
-    }, ctx.stop, (counts) => progress.setRows(counts.rowsRead));
+    // Staging is created and filled in one transaction. PostgreSQL then skips the free-space map for the COPY, so
+    // rows land in file order (otherwise short rows fill gaps left in earlier pages, and a file in key order no
+    // longer reads back in key order); and a COPY that fails or is killed leaves no table behind.
+    await session.query('BEGIN');
+    let copied: CopyResult;
+    try {
+      await session.query(createStage(STAGING_SCHEMA, names.stage, header.length));
+      copied = await copyToStage(session, body, {
+        schema: STAGING_SCHEMA, table: names.stage, columns: header, firstDataLine, format: spec.format,
+        maxRejected: spec.errors.maxRejected, file,
+      }, ctx.stop, (counts) => progress.setRows(counts.rowsRead));
+      // After a COPY abandoned for too many bad rows the transaction is aborted, and COMMIT rolls it back.
+      await session.client.query('COMMIT');
+    } catch (err) {
+      await session.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
     summary.copySeconds = seconds(performance.now() - copyStart);
     metrics.setPhaseSeconds('copy', summary.copySeconds);
     summary.rowsRead = copied.rowsRead;
@@ -99,7 +113,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     }
 
     progress.enter('dedupe');
-    const { source, range } = await prepareMergeSource(session, importId, names, plan, copied, summary.rowsRejected);
+    const { source, range } = await prepareMergeSource(session, log, importId, names, plan, copied, summary.rowsRejected);
     summary.duplicateKeys = copied.rowsStaged - (summary.rowsRejected - copied.rejects.length) - range.rows;
 
     progress.enter('merge');
@@ -140,9 +154,10 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
  * Picks the merge source. A file already in strictly increasing key order is merged straight from staging; any
  * other is first de-duplicated and sorted into the ready table (see build-ready.ts).
  */
-async function prepareMergeSource(session: Session, importId: string, names: StagingNames, plan: ImportPlan, copied: CopyResult, rejectedLines: number): Promise<{ source: MergeSource; range: MergeRange }> {
+async function prepareMergeSource(session: Session, log: Logger, importId: string, names: StagingNames, plan: ImportPlan, copied: CopyResult, rejectedLines: number): Promise<{ source: MergeSource; range: MergeRange }> {
   const anyRejects = rejectedLines > 0;
   const { rows } = await session.query<{ ordered: boolean }>(checkKeyOrder(importId, STAGING_SCHEMA, names.stage, plan.key, anyRejects));
+  log.info({ event: 'merge-source', inKeyOrder: rows[0]?.ordered === true }, rows[0]?.ordered ? 'the file is in key order: merging straight from staging' : 'sorting and de-duplicating into the ready table');
   if (rows[0]?.ordered) {
     await session.query(indexStage(STAGING_SCHEMA, names.stage));
     const stagedRows = copied.rowsStaged - (rejectedLines - copied.rejects.length);

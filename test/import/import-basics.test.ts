@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { testDatabase } from '../harness/test-database.js';
 import { summaryOf } from '../harness/run-cli.js';
-import { rowsOf, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
+import { csvImportManifest, rowsOf, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -122,14 +122,11 @@ test('standard input works as a source with --file -', async () => {
 test('a LATIN1 file with a custom delimiter, quote and null string is decoded as LATIN1', async () => {
   await db.pool.query('TRUNCATE advertisers');
   const text = "advertiser_id;advertiser_name;country\n1;'Caf\xe9; Cr\xe8me';FR\n2;M\xfcller;NULL\n";
-  const manifest = writeCsv(dir, 'latin1.yaml', `apiVersion: bulkhead.dev/v1alpha1
-kind: CsvImport
-metadata: { name: latin1 }
-spec:
-  source: { path: ${JSON.stringify(writeCsv(dir, 'latin1.csv', Buffer.from(text, 'latin1')))} }
-  format: { delimiter: ";", quote: "'", nullString: "NULL", encoding: LATIN1 }
-  target: { table: advertisers, key: [advertiser_id] }
-`);
+  const manifest = csvImportManifest(dir, 'latin1', {
+    source: { path: writeCsv(dir, 'latin1.csv', Buffer.from(text, 'latin1')) },
+    format: { delimiter: ';', quote: "'", nullString: 'NULL', encoding: 'LATIN1' },
+    target: { table: 'advertisers', key: ['advertiser_id'] },
+  });
   const result = await runImport(db.url, ['--manifest', manifest]);
   assert.equal(result.code, 0, result.stderr);
   const rows = await rowsOf(db.pool, 'advertisers', 'advertiser_id');
@@ -139,19 +136,15 @@ spec:
 test('columns map CSV headers to target columns, and transforms are computed in SQL', async () => {
   await db.pool.query('TRUNCATE advertisers');
   const csv = 'ID,Name,Land,ignored\n1,"  ACME\u00a0  Corp  ",us,x\n2,Ｆｕｌｌｗｉｄｔｈ,,y\n';
-  const manifest = writeCsv(dir, 'mapped.yaml', `apiVersion: bulkhead.dev/v1alpha1
-kind: CsvImport
-metadata: { name: mapped }
-spec:
-  source: { path: ${JSON.stringify(writeCsv(dir, 'mapped.csv', csv))} }
-  target:
-    table: public.advertisers
-    key: [advertiser_id]
-    columns: { advertiser_id: ID, advertiser_name: Name }
-    transforms:
-      advertiser_name_normalized: { normalize: Name }
-      country: { upper: Land }
-`);
+  const manifest = csvImportManifest(dir, 'mapped', {
+    source: { path: writeCsv(dir, 'mapped.csv', csv) },
+    target: {
+      table: 'public.advertisers',
+      key: ['advertiser_id'],
+      columns: { advertiser_id: 'ID', advertiser_name: 'Name' },
+      transforms: { advertiser_name_normalized: { normalize: 'Name' }, country: { upper: 'Land' } },
+    },
+  });
   const result = await runImport(db.url, ['--manifest', manifest]);
   assert.equal(result.code, 0, result.stderr);
   const rows = await rowsOf(db.pool, 'advertisers', 'advertiser_id');
@@ -162,15 +155,30 @@ spec:
 test('an insertOnly import leaves existing rows alone and counts them unchanged', async () => {
   await db.pool.query('TRUNCATE advertisers');
   await db.pool.query("INSERT INTO advertisers VALUES (1, 'keep me', NULL, 'US')");
-  const manifest = writeCsv(dir, 'insert-only.yaml', `kind: CsvImport
-metadata: { name: insert-only }
-spec:
-  source: { path: ${JSON.stringify(writeCsv(dir, 'io.csv', advertisersCsv([[1, 'replace me?', 'DE'], [2, 'new', 'DE']])))} }
-  target: { table: advertisers, key: [advertiser_id] }
-  merge: { strategy: insertOnly }
-`);
+  const manifest = csvImportManifest(dir, 'insert-only', {
+    source: { path: writeCsv(dir, 'io.csv', advertisersCsv([[1, 'replace me?', 'DE'], [2, 'new', 'DE']])) },
+    target: { table: 'advertisers', key: ['advertiser_id'] },
+    merge: { strategy: 'insertOnly' },
+  });
   const result = await runImport(db.url, ['--manifest', manifest]);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(pick(summaryOf(result)), { rowsRead: 2, rowsInserted: 1, rowsUpdated: 0, rowsUnchanged: 1, duplicateKeys: 0, fastPath: false });
   assert.equal((await rowsOf(db.pool, 'advertisers', 'advertiser_id'))[0]?.advertiser_name, 'keep me');
+});
+
+test('the spec can come from BULKHEAD_SPEC as the operator passes it, and --file replaces a manifest\'s source', async () => {
+  await db.pool.query('TRUNCATE advertisers');
+  const file = writeCsv(dir, 'env.csv', advertisersCsv([[1, 'from env', 'US']]));
+  const spec = { source: { path: file }, target: { table: 'advertisers', key: ['advertiser_id'] } };
+  const fromEnv = await runImport(db.url, [], { env: { BULKHEAD_SPEC: JSON.stringify(spec), BULKHEAD_NAME: 'env-import', BULKHEAD_NAMESPACE: 'prod' } });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  assert.match(fromEnv.stderr, /"import":"prod\/env-import"/);
+  const badEnv = await runImport(db.url, [], { env: { BULKHEAD_SPEC: '{"source": {"path": 1}}' } });
+  assert.equal(badEnv.code, 2);
+  assert.match(badEnv.stderr, /BULKHEAD_SPEC: CsvImport spec is invalid/);
+
+  const manifest = csvImportManifest(dir, 'override', { source: { url: 'http://127.0.0.1:1/never-fetched.csv' }, target: { table: 'advertisers', key: ['advertiser_id'] } });
+  const overridden = await runImport(db.url, ['--manifest', manifest, '--file', writeCsv(dir, 'override.csv', advertisersCsv([[2, 'from --file', 'DE']]))]);
+  assert.equal(overridden.code, 0, overridden.stderr);
+  assert.deepEqual((await rowsOf(db.pool, 'advertisers', 'advertiser_id')).map((r) => r.advertiser_name), ['from env', 'from --file']);
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { stringify } from 'yaml';
 import { runCli, type CliOptions, type CliResult } from '../harness/run-cli.js';
 
 /** A temp directory for a test file's CSVs. */
@@ -14,6 +15,11 @@ export function writeCsv(dir: string, name: string, content: string | Buffer): s
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
+}
+
+/** Writes a CsvImport manifest and returns its path. */
+export function csvImportManifest(dir: string, name: string, spec: Record<string, unknown>): string {
+  return writeCsv(dir, `${name}.yaml`, stringify({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: { name }, spec }));
 }
 
 /** Runs `bulkhead import` against a test database, with progress lines every 0.2 s. */
