@@ -108,36 +108,26 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
   let failure: Error | undefined;
   const runLane = async (lane: QueueConnection): Promise<void> => {
     let idleMs = 0;
-    let unrecorded: Outcome[] = [];
     while (!stop.aborted && failure === undefined) {
       await reclaim(lane);
-      const timer = metrics.claimSeconds.startTimer();
-      const { rows } = await lane.query<{ id: string | null; attempts: number; url: string | null; status: string | null }>(
-        claimBatch(shape, queue, config.workerId, config.spec.processor.type === 'http', unrecorded));
-      const seconds = timer();
-      if (unrecorded.length > 0) {
-        // The outcomes rode along with this claim: the statement's time is also the update's.
-        metrics.updateSeconds.observe(seconds);
-        recorded(unrecorded, rows.flatMap((r) => (r.status === null ? [] : [r.status])));
-        unrecorded = [];
-      }
-      const claimed = rows.filter((r): r is ClaimedRow & { status: null } => r.id !== null);
-      if (claimed.length === 0) {
+      const claimTimer = metrics.claimSeconds.startTimer();
+      const { rows } = await lane.query<ClaimedRow>(claimBatch(shape, queue, config.workerId, config.spec.processor.type === 'http'));
+      claimTimer();
+      if (rows.length === 0) {
         if (config.drain && inFlight.size === 0 && (await drained(lane, shape, config))) return;
         idleMs = Math.min(Math.max(idleMs * 2, 25), config.drain ? 500 : 2000);
         await sleep(idleMs, undefined, { signal: stop }).catch(() => undefined);
         continue;
       }
       idleMs = 0;
-      totals.claimed += claimed.length;
-      unrecorded = await processBatch(claimed);
-    }
-    // Stopping: the last batch's outcomes go in on their own, with no new claim.
-    if (unrecorded.length > 0) {
-      const timer = metrics.updateSeconds.startTimer();
-      const { rows } = await lane.query<{ status: string }>(finishBatch(shape, queue, config.workerId, unrecorded));
-      timer();
-      recorded(unrecorded, rows.map((r) => r.status));
+      totals.claimed += rows.length;
+      const outcomes = await processBatch(rows);
+      if (outcomes.length > 0) {
+        const updateTimer = metrics.updateSeconds.startTimer();
+        const { rows: statuses } = await lane.query<{ status: string }>(finishBatch(shape, queue, config.workerId, outcomes));
+        updateTimer();
+        recorded(outcomes, statuses.map((r) => r.status));
+      }
     }
   };
 

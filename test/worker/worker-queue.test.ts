@@ -22,6 +22,13 @@ test('three workers drain thousands of rows: every row completed exactly once', 
   assert.deepEqual(rows[0], { n: 0 }, 'locks are cleared and results recorded');
 });
 
+test('eight workers racing on a noop queue never deadlock and never take a row twice', async () => {
+  await createQueue(db.pool, 'race', 40_000);
+  const results = await Promise.all(Array.from({ length: 8 }, () => runWorker(db.url, ['--table', 'race', '--processor', 'noop', '--batch-size', '20', '--drain'])));
+  for (const r of results) assert.equal(r.code, 0, r.stderr.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
+  assert.deepEqual(await statusCounts(db.pool, 'race'), { 'completed/1': 40_000 });
+});
+
 test('a table without the bookkeeping columns is refused with exit 2 and the exact DDL; queue init adds them', async () => {
   await db.pool.query(`DROP TABLE IF EXISTS bare; CREATE TABLE bare (id int PRIMARY KEY, state text NOT NULL, link text);
     INSERT INTO bare SELECT g, 'todo', NULL FROM generate_series(1, 50) g`);

@@ -13,19 +13,19 @@ export interface Outcome {
 }
 
 /**
- * The UPDATE that records a batch of outcomes by id, with its parameters numbered from `first`, so it can stand
- * alone (finishBatch) or ride along with the next claim (claimBatch). The guard (status = processing AND
- * locked_by = this worker) means a row whose lease expired and that another worker re-claimed is never finished
- * twice, and that repeating the statement after a dropped connection is harmless.
+ * Records a batch of outcomes in one UPDATE, by id. The guard (status = processing AND locked_by = this worker)
+ * means a row whose lease expired and that another worker re-claimed is never finished twice, and that repeating
+ * the statement after a dropped connection is harmless. Returns each row's new status.
  */
-export function finishUpdate(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[], first: number): SqlQuery {
+export function finishBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[]): SqlQuery {
   const t = qualified(shape.table.schema, shape.table.table);
   const id = ident(queue.idColumn);
   const status = ident(queue.statusColumn);
   const result = shape.hasResult ? ', result = coalesce(r.result, t.result)' : '';
   const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
-  const p = (n: number): string => `$${first + n - 1}`;
+  const p = (n: number): string => `$${n}`;
   return {
+    name: 'bulkhead_finish_batch',
     text: `
       UPDATE ${t} AS t SET
         ${status} = CASE WHEN r.kind = 'completed' THEN ${p(5)}
@@ -42,9 +42,4 @@ export function finishUpdate(shape: QueueShape, queue: StressRunSpec['queue'], w
       queue.statuses.processing, workerId,
     ],
   };
-}
-
-/** Records a batch of outcomes on its own (the last batch, or at shutdown). Returns each row's new status. */
-export function finishBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[]): SqlQuery {
-  return { ...finishUpdate(shape, queue, workerId, outcomes, 1), name: 'bulkhead_finish_batch' };
 }
