@@ -27,6 +27,8 @@ export function clientConfig(settings: ConnectionSettings): pg.ClientConfig {
   return {
     ...(settings.databaseUrl ? { connectionString: settings.databaseUrl } : {}),
     application_name: settings.applicationName,
+    // literal() (COPY options, queue init's index predicates) assumes standard strings, whatever the server's default.
+    options: '-c standard_conforming_strings=on',
     connectionTimeoutMillis: 15_000,
     keepAlive: true,
   };
@@ -36,8 +38,11 @@ export function clientConfig(settings: ConnectionSettings): pg.ClientConfig {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
+    // An unencoded '#' or '?' in a password makes the rest parse as fragment or query: show none of it.
+    if (!u.username && url.includes('@')) return '<unparseable URL>';
     if (u.password) u.password = '***';
     u.search = '';
+    u.hash = '';
     return u.toString();
   } catch {
     return '<unparseable URL>';

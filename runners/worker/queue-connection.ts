@@ -30,7 +30,8 @@ export class QueueConnection {
   reconnects = 0;
   private everConnected = false;
 
-  constructor(private readonly settings: ConnectionSettings, private readonly log: Logger, private readonly stop: AbortSignal) {}
+  /** @param giveUp ends the retrying; until then a dropped connection is always retried, during shutdown too. */
+  constructor(private readonly settings: ConnectionSettings, private readonly log: Logger, private readonly giveUp: AbortSignal) {}
 
   /** Runs a statement, reconnecting and retrying through connection loss until stop is signalled. */
   async query<R extends pg.QueryResultRow>(q: SqlQuery): Promise<pg.QueryResult<R>> {
@@ -41,9 +42,9 @@ export class QueueConnection {
       } catch (err) {
         if (!isConnectionLoss(err)) throw err;
         this.drop();
-        if (this.stop.aborted) throw err;
+        if (this.giveUp.aborted) throw err;
         this.log.warn({ event: 'reconnect', err: describeError(err), delayMs: delay }, `connection lost; reconnecting in ${delay} ms`);
-        await sleep(delay, undefined, { signal: this.stop }).catch(() => undefined);
+        await sleep(delay, undefined, { signal: this.giveUp }).catch(() => undefined);
       }
     }
   }
@@ -52,7 +53,9 @@ export class QueueConnection {
     if (this.client) return this.client;
     const client = await connect(this.settings);
     // An error on an idle client (the server terminated it) must not crash the process; the next query reconnects.
-    client.on('error', () => this.drop());
+    client.on('error', () => {
+      if (this.client === client) this.drop();
+    });
     const isReconnect = this.everConnected;
     this.everConnected = true;
     this.client = client;

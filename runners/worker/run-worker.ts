@@ -12,6 +12,7 @@ import { claimBatch } from './sql/claim-batch.js';
 import { finishBatch, type Outcome } from './sql/finish-batch.js';
 import { reclaimExpired } from './sql/reclaim-expired.js';
 import { releaseClaims } from './sql/release-claims.js';
+import { renewLeases } from './sql/renew-leases.js';
 import { queueActivity } from './sql/queue-activity.js';
 import { connect } from '../shared/connection.js';
 
@@ -78,71 +79,80 @@ async function readAndCheckQueue(config: WorkerConfig): Promise<QueueShape> {
 export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: WorkerTotals): Promise<void> {
   const { config, log, metrics, stop } = ctx;
   const { queue } = config.spec;
+  // hardStop ends the grace period (processors abort); giveUp a little later ends reconnect attempts, so the
+  // last completions and the hand-back still get through a connection that drops during shutdown.
   const hardStop = new AbortController();
+  const giveUp = new AbortController();
   const onStop = (): void => {
     log.info({ event: 'stopping', graceMs: config.graceMs }, `stopping: no more claims; ${config.graceMs} ms for work in flight`);
     setTimeout(() => hardStop.abort(), config.graceMs).unref();
+    setTimeout(() => giveUp.abort(), config.graceMs + 5000).unref();
   };
   stop.addEventListener('abort', onStop, { once: true });
   const processor = createProcessor(config.spec.processor);
   const limit = pLimit(processorConcurrency(config.spec.processor));
-  const inFlight = new Set<string>();
-  const lanes = Array.from({ length: config.spec.connectionsPerWorker }, () => new QueueConnection(config.connection, log, stop));
+  // Each lane claims under its own owner, so a lane that reconnects hands back only its own lost claims.
+  const lanes: Lane[] = Array.from({ length: config.spec.connectionsPerWorker }, (_, i) => ({
+    owner: config.spec.connectionsPerWorker > 1 ? `${config.workerId}/${i}` : config.workerId,
+    connection: new QueueConnection(config.connection, log, giveUp.signal),
+    inFlight: new Set<string>(),
+  }));
+  const owners = lanes.map((l) => l.owner);
+  const inFlightTotal = (): number => lanes.reduce((n, l) => n + l.inFlight.size, 0);
   for (const lane of lanes) {
-    lane.onReconnect = async (client) => {
-      // A claim whose answer was lost left rows processing under our name that we do not know about.
-      const released = await client.query(releaseClaims(shape, queue, config.workerId, [...inFlight]));
+    lane.connection.onReconnect = async (client) => {
+      // A claim whose answer was lost left rows processing under this lane's name that it does not know about.
+      const released = await client.query(releaseClaims(shape, queue, [lane.owner], [...lane.inFlight]));
       if (released.rowCount) log.warn({ event: 'released-orphans', rows: released.rowCount }, `handed back ${released.rowCount} rows claimed before the connection dropped`);
     };
   }
   const reclaimEveryMs = Math.min(30_000, Math.max(1000, (queue.leaseSeconds * 1000) / 4));
   let nextReclaim = 0;
-  const reclaim = async (lane: QueueConnection): Promise<void> => {
+  const reclaim = async (lane: Lane): Promise<void> => {
     if (Date.now() < nextReclaim) return;
     nextReclaim = Date.now() + reclaimEveryMs;
-    const { rows } = await lane.query<{ status: string }>(reclaimExpired(shape, queue));
+    // Our own rows first: a batch that takes longer than the lease is still alive, so its lease is renewed.
+    await lane.connection.query(renewLeases(shape, queue, owners));
+    const { rows } = await lane.connection.query<{ status: string }>(reclaimExpired(shape, queue));
     if (rows.length > 0) log.warn({ event: 'lease-expired', rows: rows.length }, `${rows.length} rows outlived their ${queue.leaseSeconds}s lease and were handed back`);
   };
-  const progress = startProgress(log, config.progressIntervalMs, totals, inFlight);
+  const progress = startProgress(log, config.progressIntervalMs, totals, inFlightTotal);
 
   let failure: Error | undefined;
-  const runLane = async (lane: QueueConnection): Promise<void> => {
+  const runLane = async (lane: Lane): Promise<void> => {
     let idleMs = 0;
     while (!stop.aborted && failure === undefined) {
       await reclaim(lane);
       const claimTimer = metrics.claimSeconds.startTimer();
-      const { rows } = await lane.query<ClaimedRow>(claimBatch(shape, queue, config.workerId, config.spec.processor.type === 'http'));
+      const { rows } = await lane.connection.query<ClaimedRow>(claimBatch(shape, queue, lane.owner, config.spec.processor.type === 'http'));
       claimTimer();
       if (rows.length === 0) {
-        if (config.drain && inFlight.size === 0 && (await drained(lane, shape, config))) return;
+        if (config.drain && inFlightTotal() === 0 && (await drained(lane.connection, shape, config))) return;
         idleMs = Math.min(Math.max(idleMs * 2, 25), config.drain ? 500 : 2000);
         await sleep(idleMs, undefined, { signal: stop }).catch(() => undefined);
         continue;
       }
       idleMs = 0;
       totals.claimed += rows.length;
-      const outcomes = await processBatch(rows);
+      const outcomes = await processBatch(lane, rows);
       if (outcomes.length > 0) {
         const updateTimer = metrics.updateSeconds.startTimer();
-        const { rows: statuses } = await lane.query<{ status: string }>(finishBatch(shape, queue, config.workerId, outcomes));
+        const { rows: statuses } = await lane.connection.query<{ status: string }>(finishBatch(shape, queue, lane.owner, outcomes));
         updateTimer();
-        recorded(outcomes, statuses.map((r) => r.status));
+        count(statuses.map((r) => r.status), totals, metrics, queue.statuses);
+        outcomes.forEach((o) => lane.inFlight.delete(o.id));
+        metrics.inFlight.set(inFlightTotal());
       }
     }
   };
 
-  const processBatch = async (rows: ClaimedRow[]): Promise<Outcome[]> => {
-    rows.forEach((r) => inFlight.add(r.id));
-    metrics.inFlight.set(inFlight.size);
-    const outcomes = await Promise.all(rows.map((row) => limit(() => safely(processor, row, hardStop.signal))));
-    // Rows cut short by the end of the grace period were not really tried: they go back with the attempt refunded.
-    return hardStop.signal.aborted ? outcomes.filter((o) => o.kind !== 'retry') : outcomes;
-  };
-
-  const recorded = (outcomes: Outcome[], statuses: string[]): void => {
-    count(statuses, totals, metrics, queue.statuses);
-    outcomes.forEach((o) => inFlight.delete(o.id));
-    metrics.inFlight.set(inFlight.size);
+  const processBatch = async (lane: Lane, rows: ClaimedRow[]): Promise<Outcome[]> => {
+    rows.forEach((r) => lane.inFlight.add(r.id));
+    metrics.inFlight.set(inFlightTotal());
+    const done = await Promise.all(rows.map((row) => limit(() => safely(processor, row, hardStop.signal))));
+    // Rows cut short by the end of the grace period were not really tried: they are not recorded, and the
+    // hand-back below refunds their attempt. A real retry that finished earlier is recorded and charged.
+    return done.filter((d) => !d.cutShort).map((d) => d.outcome);
   };
 
   try {
@@ -154,23 +164,35 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
   } finally {
     progress.stop();
     stop.removeEventListener('abort', onStop);
-    if (stop.aborted || failure !== undefined) {
-      // Claims not finished (cut short, or a finish that never got through) go back to pending now, not after the lease.
-      await lanes[0]?.query(releaseClaims(shape, queue, config.workerId, [])).catch((err: Error) =>
+    // On a clean stop, claims not finished go back to pending now, attempt refunded, not after the lease. After a
+    // failure they are left to the lease, which charges the attempt: a row whose completion keeps failing must
+    // not be retried for free forever.
+    if (stop.aborted && failure === undefined) {
+      await lanes[0]?.connection.query(releaseClaims(shape, queue, owners, [])).catch((err: Error) =>
         log.warn({ event: 'release-failed', err: err.message }, 'could not hand back unfinished claims; their lease will'));
     }
-    await Promise.all(lanes.map((l) => l.close()));
+    await Promise.all(lanes.map((l) => l.connection.close()));
     progress.report();
   }
   if (stop.aborted) throw new StoppedError(ctx.stopSignal());
 }
 
-async function safely(processor: Processor, row: ClaimedRow, signal: AbortSignal): Promise<Outcome> {
+/** One lane: a connection, the owner name its claims carry, and the rows it holds. */
+interface Lane {
+  owner: string;
+  connection: QueueConnection;
+  inFlight: Set<string>;
+}
+
+/** Runs the processor; a throw becomes a retry. cutShort marks a retry caused by the end of the grace period. */
+async function safely(processor: Processor, row: ClaimedRow, signal: AbortSignal): Promise<{ outcome: Outcome; cutShort: boolean }> {
+  let outcome: Outcome;
   try {
-    return await processor(row, signal);
+    outcome = await processor(row, signal);
   } catch (err) {
-    return { id: row.id, kind: 'retry', error: `processor error: ${(err as Error).message}`, result: null };
+    outcome = { id: row.id, kind: 'retry', error: `processor error: ${(err as Error).message}`, result: null };
   }
+  return { outcome, cutShort: signal.aborted && outcome.kind === 'retry' };
 }
 
 /** With --drain: true once no row is pending or processing anywhere (expired leases are reclaimed meanwhile). */
@@ -187,15 +209,15 @@ function count(statuses: string[], totals: WorkerTotals, metrics: WorkerMetrics,
   }
 }
 
-function startProgress(log: Logger, intervalMs: number, totals: WorkerTotals, inFlight: Set<string>): { stop: () => void; report: () => void } {
+function startProgress(log: Logger, intervalMs: number, totals: WorkerTotals, inFlight: () => number): { stop: () => void; report: () => void } {
   let last = { at: performance.now(), done: 0 };
   const report = (): void => {
     const done = totals.completed + totals.failed + totals.retried;
     const now = performance.now();
     const itemsPerSecond = Math.round(((done - last.done) * 1000) / Math.max(1, now - last.at));
     last = { at: now, done };
-    log.info({ event: 'progress', ...totals, inFlight: inFlight.size, itemsPerSecond },
-      `${totals.completed} completed, ${totals.failed} failed, ${totals.retried} retried, ${inFlight.size} in flight, ${itemsPerSecond} items/s`);
+    log.info({ event: 'progress', ...totals, inFlight: inFlight(), itemsPerSecond },
+      `${totals.completed} completed, ${totals.failed} failed, ${totals.retried} retried, ${inFlight()} in flight, ${itemsPerSecond} items/s`);
   };
   const timer = setInterval(report, intervalMs);
   timer.unref();

@@ -1,0 +1,19 @@
+import type { SqlQuery } from '../../shared/sql-query.js';
+import { ident, qualified } from '../../shared/ident.js';
+import type { StressRunSpec } from '../../shared/generated/stressrun.js';
+import type { QueueShape } from '../queue-table.js';
+
+/**
+ * Renews the lease of every row this worker's lanes hold, so a batch that legitimately takes longer than
+ * leaseSeconds (slow URLs, a large batch) is not handed to another worker while it is still being worked on.
+ * Only a worker that stops running stops renewing.
+ */
+export function renewLeases(shape: QueueShape, queue: StressRunSpec['queue'], owners: string[]): SqlQuery {
+  const t = qualified(shape.table.schema, shape.table.table);
+  const status = ident(queue.statusColumn);
+  return {
+    name: 'bulkhead_renew_leases',
+    text: `UPDATE ${t} SET locked_at = now() WHERE ${status} = $1 AND locked_by = ANY($2::text[])`,
+    values: [queue.statuses.processing, owners],
+  };
+}
