@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
-import { readManifestFile, parseSpecVariable, type Manifest } from '../shared/manifest.js';
+import { loadManifest } from '../shared/manifest.js';
+import { numberFlag } from '../shared/number-flag.js';
 import { validateSpec } from '../shared/spec-schema.js';
 import { applicationName, resolveDatabaseUrl } from '../shared/connection.js';
 import type { CsvImportSpec } from '../shared/generated/csvimport.js';
@@ -42,18 +43,6 @@ export function declareImportFlags(cmd: Command): Command {
     .option('--http-timeout <seconds>', 'seconds an http(s) source may stall', '30');
 }
 
-function int(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new InvalidInputError(`${flag}: expected a whole number, got "${value}"`);
-  return Number(value);
-}
-
-function positive(value: string | undefined, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(`${flag}: expected a positive number, got "${value}"`);
-  return n;
-}
-
 /** Overlays the flags on a spec: flags win over the manifest. */
 function applyFlags(spec: Record<string, unknown>, flags: ImportFlags): Record<string, unknown> {
   const out = structuredClone(spec) as Record<string, Record<string, unknown> | undefined> & Record<string, unknown>;
@@ -63,9 +52,9 @@ function applyFlags(spec: Record<string, unknown>, flags: ImportFlags): Record<s
   if (flags.url !== undefined) out.source = { url: flags.url };
   if (flags.table !== undefined) section('target').table = flags.table;
   if (flags.key !== undefined) section('target').key = flags.key.split(',').map((k) => k.trim()).filter((k) => k !== '');
-  const maxRejected = int(flags.maxRejected, '--max-rejected');
+  const maxRejected = numberFlag(flags.maxRejected, '--max-rejected', { integer: true });
   if (maxRejected !== undefined) section('errors').maxRejected = maxRejected;
-  const chunkRows = int(flags.chunkRows, '--chunk-rows');
+  const chunkRows = numberFlag(flags.chunkRows, '--chunk-rows', { integer: true });
   if (chunkRows !== undefined) section('merge').chunkRows = chunkRows;
   return out;
 }
@@ -81,19 +70,12 @@ export function sourceOf(spec: CsvImportSpec, origin: string): SourceRef {
 
 /** Builds the import's one configuration from manifest or BULKHEAD_SPEC, flags and environment. */
 export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): { config: ImportConfig; source: SourceRef } {
-  let manifest: Manifest;
-  if (flags.manifest) {
-    manifest = readManifestFile(flags.manifest, 'CsvImport', env.BULKHEAD_NAMESPACE ?? 'local');
-  } else if (env.BULKHEAD_SPEC) {
-    manifest = { kind: 'CsvImport', name: env.BULKHEAD_NAME ?? '', namespace: env.BULKHEAD_NAMESPACE ?? 'local', spec: parseSpecVariable(env.BULKHEAD_SPEC), origin: 'BULKHEAD_SPEC' };
-  } else {
-    manifest = { kind: 'CsvImport', name: '', namespace: env.BULKHEAD_NAMESPACE ?? 'local', spec: {}, origin: 'command line' };
-  }
+  const manifest = loadManifest('CsvImport', flags.manifest, env);
   const raw = applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags);
   const spec = validateSpec<CsvImportSpec>('CsvImport', raw, manifest.origin);
   const name = flags.name ?? (manifest.name || spec.target.table);
   const source = sourceOf(spec, manifest.origin);
-  const metricsPort = int(flags.metricsPort, '--metrics-port');
+  const metricsPort = numberFlag(flags.metricsPort, '--metrics-port', { integer: true });
   return {
     source,
     config: {
@@ -107,8 +89,8 @@ export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): {
       },
       summaryFile: flags.summaryFile,
       metricsPort,
-      progressIntervalMs: positive(flags.progressInterval, '--progress-interval') * 1000,
-      httpTimeoutSeconds: positive(flags.httpTimeout, '--http-timeout'),
+      progressIntervalMs: (numberFlag(flags.progressInterval, '--progress-interval', { positive: true }) ?? 5) * 1000,
+      httpTimeoutSeconds: numberFlag(flags.httpTimeout, '--http-timeout', { positive: true }) ?? 30,
     },
   };
 }

@@ -38,8 +38,19 @@ export function readManifestFile(file: string, kind: Kind, defaultNamespace: str
   throw new InvalidInputError(`${file}: no ${kind} document found`);
 }
 
+/**
+ * Where a runner's spec comes from, in order: a manifest file (--manifest), the BULKHEAD_SPEC variable (how the
+ * operator passes it, with BULKHEAD_NAME and BULKHEAD_NAMESPACE), or nothing but the flags.
+ */
+export function loadManifest(kind: Kind, manifestFile: string | undefined, env: NodeJS.ProcessEnv): Manifest {
+  const namespace = env.BULKHEAD_NAMESPACE ?? 'local';
+  if (manifestFile) return readManifestFile(manifestFile, kind, namespace);
+  if (env.BULKHEAD_SPEC) return { kind, name: env.BULKHEAD_NAME ?? '', namespace, spec: parseSpecVariable(env.BULKHEAD_SPEC), origin: 'BULKHEAD_SPEC' };
+  return { kind, name: '', namespace, spec: {}, origin: 'command line' };
+}
+
 /** Parses the BULKHEAD_SPEC variable, which is how the operator hands a runner its spec. */
-export function parseSpecVariable(json: string): unknown {
+function parseSpecVariable(json: string): unknown {
   try {
     return JSON.parse(json);
   } catch (cause) {

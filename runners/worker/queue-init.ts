@@ -1,9 +1,8 @@
 import { createLogger } from '../shared/logger.js';
 import { connect } from '../shared/connection.js';
-import { InvalidInputError, describeError, exitCodeOf } from '../shared/errors.js';
-import { parseTableName } from '../shared/ident.js';
+import { describeError, exitCodeOf } from '../shared/errors.js';
 import { buildWorkerConfig, type WorkerFlags } from './worker-command.js';
-import { checkQueueTable, readQueueTable } from './queue-table.js';
+import { inspectQueue } from './queue-table.js';
 
 /**
  * `bulkhead queue init`: adds the bookkeeping columns and partial indexes a worker needs to an existing queue
@@ -14,14 +13,9 @@ export async function queueInitMain(flags: WorkerFlags, env: NodeJS.ProcessEnv):
   const log = createLogger('queue-init');
   try {
     const config = buildWorkerConfig(flags, env);
-    const name = parseTableName(config.spec.queue.table);
-    const label = `${name.schema}.${name.table}`;
     const client = await connect(config.connection);
     try {
-      const table = await readQueueTable(client, name);
-      if (!table) throw new InvalidInputError(`spec.queue.table: table ${label} does not exist`);
-      const check = checkQueueTable(table, config.spec.queue, config.spec.processor.type === 'http');
-      if (check.problems.length > 0) throw new InvalidInputError(`queue table ${label} cannot be used:\n  ${check.problems.join('\n  ')}`);
+      const { label, check } = await inspectQueue(client, config.spec);
       for (const ddl of check.ddl) {
         log.info({ event: 'ddl', sql: ddl }, ddl);
         await client.query(ddl);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { ident, literal, qualified, type TableName } from '../shared/ident.js';
+import { InvalidInputError } from '../shared/errors.js';
+import { ident, literal, parseTableName, qualified, type TableName } from '../shared/ident.js';
 import type { StressRunSpec } from '../shared/generated/stressrun.js';
 import { describeQueue } from './sql/describe-queue.js';
 
@@ -93,4 +94,18 @@ export function queueShape(table: QueueTable, queue: StressRunSpec['queue']): Qu
     hasResult: table.columns.get('result') === 'jsonb',
     hasUpdatedAt: table.columns.get('updated_at') === 'timestamp with time zone',
   };
+}
+
+/**
+ * Finds the spec's queue table and checks it. A missing table, or a problem no DDL can fix, is bad input;
+ * missing bookkeeping comes back as `check.ddl` for the caller to print (worker) or run (queue init).
+ */
+export async function inspectQueue(client: pg.Client, spec: StressRunSpec): Promise<{ label: string; table: QueueTable; check: QueueCheck }> {
+  const name = parseTableName(spec.queue.table);
+  const label = `${name.schema}.${name.table}`;
+  const table = await readQueueTable(client, name);
+  if (!table) throw new InvalidInputError(`spec.queue.table: table ${label} does not exist`);
+  const check = checkQueueTable(table, spec.queue, spec.processor.type === 'http');
+  if (check.problems.length > 0) throw new InvalidInputError(`queue table ${label} cannot be used:\n  ${check.problems.join('\n  ')}`);
+  return { label, table, check };
 }

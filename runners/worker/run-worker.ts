@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { InvalidInputError, StoppedError } from '../shared/errors.js';
-import { parseTableName } from '../shared/ident.js';
 import type { Logger } from '../shared/logger.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import { QueueConnection, isConnectionLoss } from './queue-connection.js';
-import { checkQueueTable, queueShape, readQueueTable, type QueueShape } from './queue-table.js';
+import { inspectQueue, queueShape, type QueueShape } from './queue-table.js';
 import { createProcessor, processorConcurrency, type ClaimedRow, type Processor } from './processors/processor.js';
 import { claimBatch } from './sql/claim-batch.js';
 import { finishBatch, type Outcome } from './sql/finish-batch.js';
@@ -51,20 +50,14 @@ export async function loadQueueShape(config: WorkerConfig, log: Logger): Promise
 }
 
 async function readAndCheckQueue(config: WorkerConfig): Promise<QueueShape> {
-  const { queue, processor } = config.spec;
-  const name = parseTableName(queue.table);
-  const label = `${name.schema}.${name.table}`;
   const client = await connect(config.connection);
   try {
-    const table = await readQueueTable(client, name);
-    if (!table) throw new InvalidInputError(`spec.queue.table: table ${label} does not exist`);
-    const check = checkQueueTable(table, queue, processor.type === 'http');
-    if (check.problems.length > 0) throw new InvalidInputError(`queue table ${label} cannot be used:\n  ${check.problems.join('\n  ')}`);
+    const { label, table, check } = await inspectQueue(client, config.spec);
     if (check.ddl.length > 0) {
       throw new InvalidInputError(`queue table ${label} lacks what a worker needs. Run \`bulkhead queue init\` with the same ` +
         `manifest or flags, or this SQL:\n${check.ddl.map((d) => `  ${d};`).join('\n')}`);
     }
-    return queueShape(table, queue);
+    return queueShape(table, config.spec.queue);
   } finally {
     await client.end().catch(() => undefined);
   }

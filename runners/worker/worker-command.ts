@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { InvalidInputError } from '../shared/errors.js';
-import { readManifestFile, parseSpecVariable, type Manifest } from '../shared/manifest.js';
+import { loadManifest } from '../shared/manifest.js';
+import { numberFlag } from '../shared/number-flag.js';
 import { validateSpec } from '../shared/spec-schema.js';
 import { applicationName, resolveDatabaseUrl } from '../shared/connection.js';
 import type { StressRunSpec } from '../shared/generated/stressrun.js';
@@ -41,20 +41,13 @@ export function declareWorkerFlags(cmd: Command): Command {
     .option('--grace-seconds <seconds>', 'after SIGTERM, seconds for work in flight before its rows are handed back', '20');
 }
 
-function number(value: string | undefined, flag: string, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new InvalidInputError(`${flag}: expected a ${integer ? 'whole ' : ''}number, got "${value}"`);
-  return n;
-}
-
 /** Overlays the flags on a spec; flags win. A processor without its settings block gets an empty one to default. */
 function applyFlags(spec: Record<string, unknown>, flags: WorkerFlags): Record<string, unknown> {
   const out = structuredClone(spec) as Record<string, Record<string, unknown> | undefined>;
   const queue = (out.queue = { ...(out.queue ?? {}) });
   const processor = (out.processor = { ...(out.processor ?? {}) });
   if (flags.table !== undefined) queue.table = flags.table;
-  const batchSize = number(flags.batchSize, '--batch-size', true);
+  const batchSize = numberFlag(flags.batchSize, '--batch-size', { integer: true });
   if (batchSize !== undefined) queue.batchSize = batchSize;
   if (flags.processor !== undefined && flags.processor !== processor.type) {
     processor.type = flags.processor;
@@ -68,11 +61,7 @@ function applyFlags(spec: Record<string, unknown>, flags: WorkerFlags): Record<s
 
 /** Builds the worker's one configuration from manifest or BULKHEAD_SPEC, flags and environment. */
 export function buildWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv): WorkerConfig {
-  let manifest: Manifest;
-  const namespace = env.BULKHEAD_NAMESPACE ?? 'local';
-  if (flags.manifest) manifest = readManifestFile(flags.manifest, 'StressRun', namespace);
-  else if (env.BULKHEAD_SPEC) manifest = { kind: 'StressRun', name: env.BULKHEAD_NAME ?? '', namespace, spec: parseSpecVariable(env.BULKHEAD_SPEC), origin: 'BULKHEAD_SPEC' };
-  else manifest = { kind: 'StressRun', name: '', namespace, spec: {}, origin: 'command line' };
+  const manifest = loadManifest('StressRun', flags.manifest, env);
   const spec = validateSpec<StressRunSpec>('StressRun', applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags), manifest.origin);
   const name = flags.name ?? (manifest.name || spec.queue.table);
   return {
@@ -82,8 +71,8 @@ export function buildWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv): W
     workerId: env.BULKHEAD_POD_NAME || `${hostname()}:${process.pid}`,
     connection: { databaseUrl: resolveDatabaseUrl(flags.databaseUrl, env), applicationName: applicationName('worker', manifest.namespace, name) },
     drain: flags.drain === true,
-    metricsPort: number(flags.metricsPort, '--metrics-port', true),
-    progressIntervalMs: (number(flags.progressInterval, '--progress-interval', false) ?? 5) * 1000,
-    graceMs: (number(flags.graceSeconds, '--grace-seconds', false) ?? 20) * 1000,
+    metricsPort: numberFlag(flags.metricsPort, '--metrics-port', { integer: true }),
+    progressIntervalMs: (numberFlag(flags.progressInterval, '--progress-interval', { positive: true }) ?? 5) * 1000,
+    graceMs: (numberFlag(flags.graceSeconds, '--grace-seconds', {}) ?? 20) * 1000,
   };
 }
