@@ -10,7 +10,7 @@ export class ProgressReporter {
   private phaseStart = performance.now();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly log: Logger, private readonly intervalMs: number, private readonly total: () => number | undefined = () => undefined) {}
+  constructor(private readonly log: Logger, private readonly intervalMs: number) {}
 
   start(): void {
     this.timer = setInterval(() => this.report(), this.intervalMs);
@@ -33,9 +33,8 @@ export class ProgressReporter {
   report(): void {
     const seconds = (performance.now() - this.phaseStart) / 1000;
     const rowsPerSecond = seconds > 0 ? Math.round(this.rows / seconds) : 0;
-    const total = this.total();
-    this.log.info({ event: 'progress', phase: this.phase, rows: this.rows, total, rowsPerSecond },
-      `${this.phase}: ${this.rows}${total ? `/${total}` : ''} rows, ${rowsPerSecond} rows/s`);
+    this.log.info({ event: 'progress', phase: this.phase, rows: this.rows, rowsPerSecond },
+      `${this.phase}: ${this.rows} rows, ${rowsPerSecond} rows/s`);
   }
 
   stop(): void {
