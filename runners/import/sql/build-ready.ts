@@ -1,7 +1,7 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
 import { ident, qualified } from '../../shared/ident.js';
 import type { PlannedColumn } from '../import-plan.js';
-import { valueExpression } from './value-expression.js';
+import { notRejected, typedValue } from './value-expression.js';
 
 /**
  * Builds the merge source from staging: values transformed and cast to the target's types, rejected lines left
@@ -13,11 +13,9 @@ import { valueExpression } from './value-expression.js';
  * become key ranges, so two chunks never touch the same index pages' rows twice.
  */
 export function buildReady(importId: string, schema: string, stage: string, ready: string, columns: PlannedColumn[], key: PlannedColumn[], anyRejects: boolean): SqlQuery {
-  const casts = columns.map((c) => `CAST(${valueExpression(c)} AS ${c.target.type}) AS ${ident(c.target.name)}`).join(', ');
+  const casts = columns.map((c) => `${typedValue(c)} AS ${ident(c.target.name)}`).join(', ');
   const keys = key.map((c) => ident(c.target.name)).join(', ');
-  const filter = anyRejects
-    ? 'WHERE NOT EXISTS (SELECT 1 FROM bulkhead.import_rejects r WHERE r.import = $1 AND r.line = s._line)'
-    : 'WHERE $1::text IS NOT NULL';
+  const filter = anyRejects ? `WHERE ${notRejected('$1')}` : 'WHERE $1::text IS NOT NULL';
   return {
     text: `
       CREATE UNLOGGED TABLE ${qualified(schema, ready)} WITH (autovacuum_enabled = false) AS

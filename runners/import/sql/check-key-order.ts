@@ -1,7 +1,7 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
 import { qualified } from '../../shared/ident.js';
 import type { PlannedColumn } from '../import-plan.js';
-import { valueExpression } from './value-expression.js';
+import { notRejected, typedValue } from './value-expression.js';
 
 /**
  * Whether the staged rows (rejects left out) already have strictly increasing keys in line order: then the file
@@ -12,11 +12,9 @@ import { valueExpression } from './value-expression.js';
  * _line comparison makes the check verify that itself, so an unexpected scan order only costs the fast route.
  */
 export function checkKeyOrder(importId: string, schema: string, stage: string, key: PlannedColumn[], anyRejects: boolean): SqlQuery {
-  const keyRow = key.map((c) => `CAST(${valueExpression(c)} AS ${c.target.type})`).join(', ');
+  const keyRow = key.map(typedValue).join(', ');
   const k = key.length === 1 ? keyRow : `ROW(${keyRow})`;
-  const filter = anyRejects
-    ? 'WHERE NOT EXISTS (SELECT 1 FROM bulkhead.import_rejects r WHERE r.import = $1 AND r.line = s._line)'
-    : 'WHERE $1::text IS NOT NULL';
+  const filter = anyRejects ? `WHERE ${notRejected('$1')}` : 'WHERE $1::text IS NOT NULL';
   return {
     text: `
       SELECT coalesce(bool_and(ordered), true) AS ordered FROM (

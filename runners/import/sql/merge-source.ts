@@ -1,6 +1,6 @@
 import { ident, qualified } from '../../shared/ident.js';
 import type { ImportPlan } from '../import-plan.js';
-import { valueExpression } from './value-expression.js';
+import { notRejected, typedValue } from './value-expression.js';
 
 /** Where the merge reads its rows: the ready table, or staging itself when the file is already in key order. */
 export interface MergeSource {
@@ -31,8 +31,8 @@ export function readySource(schema: string, ready: string, plan: ImportPlan): Me
 export function stageSource(schema: string, stage: string, plan: ImportPlan, anyRejects: boolean): MergeSource {
   return {
     from: `${qualified(schema, stage)} s`,
-    select: plan.columns.map((c) => `CAST(${valueExpression(c)} AS ${c.target.type})`).join(', '),
+    select: plan.columns.map(typedValue).join(', '),
     order: '_line',
-    filter: (p) => (anyRejects ? `AND NOT EXISTS (SELECT 1 FROM bulkhead.import_rejects r WHERE r.import = ${p} AND r.line = s._line)` : ''),
+    filter: (p) => (anyRejects ? `AND ${notRejected(p)}` : ''),
   };
 }

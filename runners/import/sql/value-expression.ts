@@ -16,3 +16,13 @@ export function valueExpression(column: PlannedColumn): string {
   const staged = `s.${stageColumn(column.csvIndex)}`;
   return column.transform ? TRANSFORMS[column.transform](staged) : staged;
 }
+
+/** The same value cast to the target column's type (catalog-made type name), as it goes into the target. */
+export function typedValue(column: PlannedColumn): string {
+  return `CAST(${valueExpression(column)} AS ${column.target.type})`;
+}
+
+/** A predicate that leaves out staging rows (aliased `s`) rejected by this import, whose id is in `importParam`. */
+export function notRejected(importParam: string): string {
+  return `NOT EXISTS (SELECT 1 FROM bulkhead.import_rejects r WHERE r.import = ${importParam} AND r.line = s._line)`;
+}
