@@ -80,20 +80,14 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     // Staging is created and filled in one transaction. PostgreSQL then skips the free-space map for the COPY, so
     // rows land in file order (otherwise short rows fill gaps left in earlier pages, and a file in key order no
     // longer reads back in key order); and a COPY that fails or is killed leaves no table behind.
-    await session.query('BEGIN');
-    let copied: CopyResult;
-    try {
+    // After a COPY abandoned for too many bad rows the transaction is aborted, and the COMMIT rolls it back.
+    const copied = await session.transaction(async () => {
       await session.query(createStage(STAGING_SCHEMA, names.stage, header.length));
-      copied = await copyToStage(session, body, {
+      return copyToStage(session, body, {
         schema: STAGING_SCHEMA, table: names.stage, columns: header, firstDataLine, format: spec.format,
         maxRejected: spec.errors.maxRejected, file,
       }, ctx.stop, (counts) => progress.setRows(counts.rowsRead));
-      // After a COPY abandoned for too many bad rows the transaction is aborted, and COMMIT rolls it back.
-      await session.client.query('COMMIT');
-    } catch (err) {
-      await session.client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    });
     summary.copySeconds = seconds(performance.now() - copyStart);
     metrics.setPhaseSeconds('copy', summary.copySeconds);
     summary.rowsRead = copied.rowsRead;
