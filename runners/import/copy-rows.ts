@@ -18,9 +18,6 @@ export interface Reject {
 export interface FramingCounts {
   /** Data records seen, good and bad. */
   rowsRead: number;
-  /** Records rejected for their structure or bytes. */
-  rowsRejected: number;
-  bytesIn: number;
   /** Source lines of the first and last records staged (0 when none). */
   firstLine: number;
   lastLine: number;
@@ -34,7 +31,7 @@ const MAX_VALUE_CHARS = 200;
  * quote, a NUL byte or bytes invalid in the encoding are rejected here, so COPY itself never fails on them.
  */
 export class CopyRowStream extends Transform {
-  readonly counts: FramingCounts = { rowsRead: 0, rowsRejected: 0, bytesIn: 0, firstLine: 0, lastLine: 0 };
+  readonly counts: FramingCounts = { rowsRead: 0, firstLine: 0, lastLine: 0 };
   private readonly scanner: CsvRecordScanner;
   private out: Buffer = Buffer.allocUnsafe(1 << 16);
   private outLength = 0;
@@ -56,7 +53,6 @@ export class CopyRowStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.counts.bytesIn += chunk.length;
     // Bytes are validated per chunk on the fast path; only a chunk that fails is re-checked record by record.
     const chunkClean = chunk.indexOf(0) < 0 && (!this.utf8 || isUtf8(chunk));
     // A record carried over from an earlier chunk is a fresh buffer, and is always checked on its own.
@@ -75,7 +71,6 @@ export class CopyRowStream extends Transform {
     this.counts.rowsRead++;
     const problem = r.problem ?? this.fieldCountProblem(r) ?? (chunkClean ? undefined : this.byteProblem(r));
     if (problem) {
-      this.counts.rowsRejected++;
       this.onReject({ line: r.line, column: this.columns[problem.field - 1] ?? '', reason: problem.reason, value: this.preview(r) });
       return;
     }
