@@ -86,6 +86,16 @@ export function checkQueueTable(table: QueueTable, queue: StressRunSpec['queue']
   return { problems, ddl };
 }
 
+/** The quoted names every worker statement uses: the table, its id and status columns, and the updated_at clause. */
+export function queueIdentifiers(shape: QueueShape, queue: StressRunSpec['queue']): { t: string; id: string; status: string; touched: string } {
+  return {
+    t: qualified(shape.table.schema, shape.table.table),
+    id: ident(queue.idColumn),
+    status: ident(queue.statusColumn),
+    touched: shape.hasUpdatedAt ? ', updated_at = now()' : '',
+  };
+}
+
 /** The shape the worker's SQL is built from, once the table passed the check. */
 export function queueShape(table: QueueTable, queue: StressRunSpec['queue']): QueueShape {
   return {

@@ -1,7 +1,7 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
-import { ident, qualified } from '../../shared/ident.js';
+import { ident } from '../../shared/ident.js';
 import type { StressRunSpec } from '../../shared/generated/stressrun.js';
-import type { QueueShape } from '../queue-table.js';
+import { queueIdentifiers, type QueueShape } from '../queue-table.js';
 
 /**
  * Claims up to $2 pending rows in one statement, which commits at once: the CTE picks ids in id order with
@@ -15,11 +15,8 @@ import type { QueueShape } from '../queue-table.js';
  * that waited on it. Alone, a claim never waits, and a completion holds only its own rows, so no cycle can form.
  */
 export function claimBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, withUrl: boolean): SqlQuery {
-  const t = qualified(shape.table.schema, shape.table.table);
-  const id = ident(queue.idColumn);
-  const status = ident(queue.statusColumn);
+  const { t, id, status, touched } = queueIdentifiers(shape, queue);
   const url = withUrl ? `t.${ident(queue.urlColumn)}::text` : 'NULL::text';
-  const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
   return {
     name: 'bulkhead_claim_batch',
     text: `

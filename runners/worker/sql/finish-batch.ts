@@ -1,7 +1,6 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
-import { ident, qualified } from '../../shared/ident.js';
 import type { StressRunSpec } from '../../shared/generated/stressrun.js';
-import type { QueueShape } from '../queue-table.js';
+import { queueIdentifiers, type QueueShape } from '../queue-table.js';
 
 /** What became of one claimed row. */
 export interface Outcome {
@@ -18,11 +17,8 @@ export interface Outcome {
  * the statement after a dropped connection is harmless. Returns each row's new status.
  */
 export function finishBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[]): SqlQuery {
-  const t = qualified(shape.table.schema, shape.table.table);
-  const id = ident(queue.idColumn);
-  const status = ident(queue.statusColumn);
+  const { t, id, status, touched } = queueIdentifiers(shape, queue);
   const result = shape.hasResult ? ', result = coalesce(r.result, t.result)' : '';
-  const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
   const p = (n: number): string => `$${n}`;
   return {
     name: 'bulkhead_finish_batch',

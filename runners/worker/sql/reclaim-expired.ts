@@ -1,7 +1,6 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
-import { ident, qualified } from '../../shared/ident.js';
 import type { StressRunSpec } from '../../shared/generated/stressrun.js';
-import type { QueueShape } from '../queue-table.js';
+import { queueIdentifiers, type QueueShape } from '../queue-table.js';
 
 /**
  * Hands back rows whose lease expired (their worker died or hung): to pending, or to failed once they used up
@@ -9,10 +8,7 @@ import type { QueueShape } from '../queue-table.js';
  * waiting on each other or on a worker that is finishing the same row right now.
  */
 export function reclaimExpired(shape: QueueShape, queue: StressRunSpec['queue']): SqlQuery {
-  const t = qualified(shape.table.schema, shape.table.table);
-  const id = ident(queue.idColumn);
-  const status = ident(queue.statusColumn);
-  const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
+  const { t, id, status, touched } = queueIdentifiers(shape, queue);
   return {
     name: 'bulkhead_reclaim_expired',
     text: `

@@ -1,7 +1,6 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
-import { ident, qualified } from '../../shared/ident.js';
 import type { StressRunSpec } from '../../shared/generated/stressrun.js';
-import type { QueueShape } from '../queue-table.js';
+import { queueIdentifiers, type QueueShape } from '../queue-table.js';
 
 /**
  * Returns the unfinished claims of the given owners (this worker's lanes) to pending and takes back the attempt they were charged, since nothing
@@ -9,10 +8,7 @@ import type { QueueShape } from '../queue-table.js';
  * answer was lost. Rows whose ids are in $4 (still being worked on) are kept.
  */
 export function releaseClaims(shape: QueueShape, queue: StressRunSpec['queue'], owners: string[], keep: string[]): SqlQuery {
-  const t = qualified(shape.table.schema, shape.table.table);
-  const id = ident(queue.idColumn);
-  const status = ident(queue.statusColumn);
-  const touched = shape.hasUpdatedAt ? ', updated_at = now()' : '';
+  const { t, id, status, touched } = queueIdentifiers(shape, queue);
   return {
     text: `
       UPDATE ${t} AS t SET ${status} = $1, attempts = greatest(coalesce(t.attempts, 1) - 1, 0), locked_by = NULL, locked_at = NULL${touched}

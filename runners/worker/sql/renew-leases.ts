@@ -1,7 +1,6 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
-import { ident, qualified } from '../../shared/ident.js';
 import type { StressRunSpec } from '../../shared/generated/stressrun.js';
-import type { QueueShape } from '../queue-table.js';
+import { queueIdentifiers, type QueueShape } from '../queue-table.js';
 
 /**
  * Renews the lease of every row this worker's lanes hold, so a batch that legitimately takes longer than
@@ -9,8 +8,7 @@ import type { QueueShape } from '../queue-table.js';
  * Only a worker that stops running stops renewing.
  */
 export function renewLeases(shape: QueueShape, queue: StressRunSpec['queue'], owners: string[]): SqlQuery {
-  const t = qualified(shape.table.schema, shape.table.table);
-  const status = ident(queue.statusColumn);
+  const { t, status } = queueIdentifiers(shape, queue);
   return {
     name: 'bulkhead_renew_leases',
     text: `UPDATE ${t} SET locked_at = now() WHERE ${status} = $1 AND locked_by = ANY($2::text[])`,
