@@ -9,7 +9,7 @@ import type { SqlQuery } from '../shared/sql-query.js';
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
 /** Whether an error means the connection is gone (so the statement may be retried on a new one). */
-export function isConnectionLoss(err: unknown): boolean {
+function isConnectionLoss(err: unknown): boolean {
   const e = err as { code?: string; message?: string; cause?: unknown };
   if (e.code !== undefined && CONNECTION_LOST.has(e.code)) return true;
   if (/Connection terminated|terminating connection|not queryable|Client has encountered a connection error|connect ECONNREFUSED|the database system is (starting up|shutting down)/.test(e.message ?? '')) return true;
@@ -33,7 +33,7 @@ export class QueueConnection {
   /** @param giveUp ends the retrying; until then a dropped connection is always retried, during shutdown too. */
   constructor(private readonly settings: ConnectionSettings, private readonly log: Logger, private readonly giveUp: AbortSignal) {}
 
-  /** Runs a statement, reconnecting and retrying through connection loss until stop is signalled. */
+  /** Runs a statement, reconnecting and retrying through connection loss until giveUp is signalled. */
   async query<R extends pg.QueryResultRow>(q: SqlQuery): Promise<pg.QueryResult<R>> {
     for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
       try {

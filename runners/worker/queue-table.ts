@@ -2,7 +2,13 @@ import type pg from 'pg';
 import { InvalidInputError } from '../shared/errors.js';
 import { ident, literal, parseTableName, qualified, type TableName } from '../shared/ident.js';
 import type { StressRunSpec } from '../shared/generated/stressrun.js';
+import type { SqlQuery } from '../shared/sql-query.js';
 import { describeQueue } from './sql/describe-queue.js';
+
+/** What the catalog reads need: a pg.Client, or a QueueConnection that retries through a dropped connection. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow>(q: SqlQuery): Promise<pg.QueryResult<R>>;
+}
 
 /** A queue table as the catalog describes it. */
 export interface QueueTable extends TableName {
@@ -29,7 +35,7 @@ const BOOKKEEPING: { name: string; ddl: string; accepts: string[] }[] = [
 ];
 
 /** Reads the queue table from the catalog; undefined when there is none. */
-export async function readQueueTable(client: pg.Client, name: TableName): Promise<QueueTable | undefined> {
+export async function readQueueTable(client: Queryable, name: TableName): Promise<QueueTable | undefined> {
   const { rows } = await client.query<{ columns: Record<string, string> | null; partial_indexes: QueueTable['partialIndexes'] }>(describeQueue(name.schema, name.table));
   const row = rows[0];
   if (!row?.columns) return undefined;
@@ -110,7 +116,7 @@ export function queueShape(table: QueueTable, queue: StressRunSpec['queue']): Qu
  * Finds the spec's queue table and checks it. A missing table, or a problem no DDL can fix, is bad input;
  * missing bookkeeping comes back as `check.ddl` for the caller to print (worker) or run (queue init).
  */
-export async function inspectQueue(client: pg.Client, spec: StressRunSpec): Promise<{ label: string; table: QueueTable; check: QueueCheck }> {
+export async function inspectQueue(client: Queryable, spec: StressRunSpec): Promise<{ label: string; table: QueueTable; check: QueueCheck }> {
   const name = parseTableName(spec.queue.table);
   const label = `${name.schema}.${name.table}`;
   const table = await readQueueTable(client, name);

@@ -4,7 +4,7 @@ import { InvalidInputError, StoppedError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerMetrics } from './worker-metrics.js';
-import { QueueConnection, isConnectionLoss } from './queue-connection.js';
+import { QueueConnection } from './queue-connection.js';
 import { inspectQueue, queueShape, type QueueShape } from './queue-table.js';
 import { createProcessor, processorConcurrency, type ClaimedRow, type Processor } from './processors/processor.js';
 import { claimBatch } from './sql/claim-batch.js';
@@ -13,7 +13,6 @@ import { reclaimExpired } from './sql/reclaim-expired.js';
 import { releaseClaims } from './sql/release-claims.js';
 import { renewLeases } from './sql/renew-leases.js';
 import { queueActivity } from './sql/queue-activity.js';
-import { connect } from '../shared/connection.js';
 
 /** What a worker needs from its surroundings. */
 export interface WorkerContext {
@@ -37,29 +36,18 @@ export interface WorkerTotals {
  * `bulkhead queue init` would run.
  */
 export async function loadQueueShape(config: WorkerConfig, log: Logger): Promise<QueueShape> {
-  // A connection dropped while starting up is retried like any other: a restarting server is not bad input.
-  for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
-    try {
-      return await readAndCheckQueue(config);
-    } catch (err) {
-      if (!isConnectionLoss(err) || delay >= 5000) throw err;
-      log.warn({ event: 'reconnect', delayMs: delay }, `connection lost while checking the queue table; retrying in ${delay} ms`);
-      await sleep(delay);
-    }
-  }
-}
-
-async function readAndCheckQueue(config: WorkerConfig): Promise<QueueShape> {
-  const client = await connect(config.connection);
+  // A connection dropped while starting up is retried like any other (a restarting server is not bad input),
+  // through the same reconnecting connection the lanes use, for up to 10 s.
+  const connection = new QueueConnection(config.connection, log, AbortSignal.timeout(10_000));
   try {
-    const { label, table, check } = await inspectQueue(client, config.spec);
+    const { label, table, check } = await inspectQueue(connection, config.spec);
     if (check.ddl.length > 0) {
       throw new InvalidInputError(`queue table ${label} lacks what a worker needs. Run \`bulkhead queue init\` with the same ` +
         `manifest or flags, or this SQL:\n${check.ddl.map((d) => `  ${d};`).join('\n')}`);
     }
     return queueShape(table, config.spec.queue);
   } finally {
-    await client.end().catch(() => undefined);
+    await connection.close();
   }
 }
 
