@@ -62,7 +62,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     // staging scan in line order: synchronized scans would start it where the last scan left off, and a parallel
     // scan interleaves blocks. No parallel workers also keeps the import to the one backend its grant pays for.
     await session.query("SET work_mem = '64MB'; SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0");
-    locked = await lockImport(session, names);
+    locked = await lockImport(session, names.base);
     if (!locked) throw new BulkheadError(`another run of import ${importId} is in progress on this server; wait for it or stop it`);
     await dropAbandonedStaging(session, names, log);
 
@@ -135,7 +135,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
       // Staging is only ever touched under the import's lock: without it, the tables belong to another run.
       if (locked) {
         await dropStaging(session, names);
-        await unlockImport(session, names);
+        await unlockImport(session, names.base);
       }
     } catch (err) {
       log.warn({ event: 'cleanup-failed', err: describeError(err) }, 'could not drop staging; the next run will');

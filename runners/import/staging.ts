@@ -27,15 +27,15 @@ export function stagingNames(namespace: string, name: string): StagingNames {
   return { base, stage: `${base}_stage`, ready: `${base}_ready` };
 }
 
-/** Takes this import's lock; false when another run of the same import holds it. */
-export async function lockImport(session: Session, names: StagingNames): Promise<boolean> {
-  const { rows } = await session.query<{ locked: boolean }>(tryImportLock(names.base));
+/** Takes the lock of the import whose staging tables start with `base`; false when another run holds it. */
+export async function lockImport(session: Session, base: string): Promise<boolean> {
+  const { rows } = await session.query<{ locked: boolean }>(tryImportLock(base));
   return rows[0]?.locked === true;
 }
 
-/** Releases this import's lock. */
-export async function unlockImport(session: Session, names: StagingNames): Promise<void> {
-  await session.client.query(releaseImportLock(names.base));
+/** Releases the lock taken by lockImport. */
+export async function unlockImport(session: Session, base: string): Promise<void> {
+  await session.client.query(releaseImportLock(base));
 }
 
 /**
@@ -48,11 +48,11 @@ export async function dropAbandonedStaging(session: Session, own: StagingNames, 
     const base = relname.replace(/_(stage|ready)$/, '');
     if (base === own.base) {
       await session.query(dropTable(STAGING_SCHEMA, relname));
-    } else if (await lockImport(session, { base, stage: '', ready: '' })) {
+    } else if (await lockImport(session, base)) {
       try {
         await session.query(dropTable(STAGING_SCHEMA, relname));
       } finally {
-        await session.client.query(releaseImportLock(base));
+        await unlockImport(session, base);
       }
     } else {
       continue;
