@@ -35,7 +35,7 @@ export async function lockImport(session: Session, base: string): Promise<boolea
 
 /** Releases the lock taken by lockImport. */
 export async function unlockImport(session: Session, base: string): Promise<void> {
-  await session.client.query(releaseImportLock(base));
+  await session.cleanup(releaseImportLock(base));
 }
 
 /**
@@ -61,16 +61,7 @@ export async function dropAbandonedStaging(session: Session, own: StagingNames, 
   }
 }
 
-/**
- * Drops this import's staging tables; used on every exit path, so it ignores the stop signal. A cancel request
- * sent at a stop may land after the statement it meant has finished, and cancel this DROP instead (there is no
- * way to aim it); one retry absorbs that.
- */
+/** Drops this import's staging tables; used on every exit path. */
 export async function dropStaging(session: Session, names: StagingNames): Promise<void> {
-  for (const table of [names.stage, names.ready]) {
-    await session.client.query(dropTable(STAGING_SCHEMA, table)).catch(async (err: { code?: string }) => {
-      if (err.code !== '57014') throw err;
-      await session.client.query(dropTable(STAGING_SCHEMA, table));
-    });
-  }
+  for (const table of [names.stage, names.ready]) await session.cleanup(dropTable(STAGING_SCHEMA, table));
 }

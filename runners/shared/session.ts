@@ -40,6 +40,18 @@ export class Session {
     }
   }
 
+  /**
+   * Runs a clean-up statement (dropping staging, releasing a lock) on every exit path, so it ignores the stop
+   * signal. The cancel request sent at a stop may land after the statement it meant has finished and cancel this
+   * one instead (a cancel cannot be aimed), so a statement cancelled that way is run once more.
+   */
+  async cleanup(q: SqlQuery): Promise<void> {
+    await this.client.query(q).catch(async (err: { code?: string }) => {
+      if (err.code !== '57014') throw err;
+      await this.client.query(q);
+    });
+  }
+
   /** Runs fn in a transaction; rolls back on any failure, including a stop. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.query('BEGIN');
