@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build (once) and cache the control-plane binaries used by the operator test
-# harness: kube-apiserver, kube-controller-manager and etcd.
+# Build (once) and cache the binaries used by the operator and chart tests:
+# kube-apiserver, kube-controller-manager and etcd (and, as they are added, helm and promtool).
 #
 # Versions come from the wrapper modules next to this script:
 #   kube/go.mod  -> require k8s.io/kubernetes vX.Y.Z (+ replace k8s.io/<staging> => v0.Y.Z)
@@ -33,7 +33,7 @@ ETCD_VERSION="$(mod_version "${TOOLS_DIR}/etcd/go.mod" go.etcd.io/etcd/server/v3
 
 mkdir -p "$BIN_DIR"
 
-log() { echo "[build-control-plane] $*" >&2; }
+log() { echo "[build-tools] $*" >&2; }
 
 # build <name> <version> <module dir> <package> [extra ldflags]
 build() {
