@@ -1,14 +1,8 @@
-import type pg from 'pg';
 import { InvalidInputError } from '../shared/errors.js';
 import { ident, literal, parseTableName, qualified, type TableName } from '../shared/ident.js';
 import type { StressRunSpec } from '../shared/generated/stressrun.js';
-import type { SqlQuery } from '../shared/sql-query.js';
+import type { Queryable } from '../shared/sql-query.js';
 import { describeQueue } from './sql/describe-queue.js';
-
-/** What the catalog reads need: a pg.Client, or a QueueConnection that retries through a dropped connection. */
-export interface Queryable {
-  query<R extends pg.QueryResultRow>(q: SqlQuery): Promise<pg.QueryResult<R>>;
-}
 
 /** A queue table as the catalog describes it. */
 export interface QueueTable extends TableName {
