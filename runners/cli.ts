@@ -61,16 +61,48 @@ queueInit.action(run(async () => {
   return queueInitMain(queueInit.opts<WorkerFlags>(), process.env);
 }));
 
-for (const [name, what] of [
-  ['operator', 'Run the controller.'],
-  ['local', 'Run CsvImport and StressRun manifests on this machine.'],
-  ['budget', "Print one server's connection budget."],
-] as const) {
-  program.command(name).description(`${what} (not built yet)`).allowUnknownOption().action(run(() => {
-    process.stderr.write(`bulkhead ${name}: not built yet in this version\n`);
-    return Promise.resolve(1);
-  }));
-}
+const operatorCommand = program.command('operator')
+  .description('Run the controller: reconcile CsvImports into Jobs and StressRuns into Deployments under the connection budget.')
+  .option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)')
+  .option('--port <n>', 'port for /metrics, /healthz and /readyz', '8080')
+  .option('--runner-image <image>', 'image of the import and worker pods (default: $BULKHEAD_RUNNER_IMAGE or bulkhead:latest)')
+  .option('--runner-metrics-port <n>', 'port the runner pods serve /metrics on (default: none)')
+  .option('--image-pull-policy <policy>', 'imagePullPolicy of the runner pods')
+  .option('--leader-elect', 'elect a leader on a coordination.k8s.io Lease, for more than one replica')
+  .option('--lease-name <name>', 'the Lease name', 'bulkhead-operator')
+  .option('--lease-namespace <ns>', 'the Lease namespace (default: $POD_NAMESPACE or default)')
+  .option('--observe-interval-seconds <n>', 'how often to read pg_stat_activity and sample queues', '10')
+  .option('--resync-seconds <n>', 'how often every CR is reconciled even without a change', '30')
+  .option('--headroom <n|n%>', 'connections kept free on every server: a count or a percentage', '10%')
+  .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, or $KUBECONFIG, or ~/.kube/config)')
+  .addHelpText('after', `
+Exit codes: 143 after a clean shutdown on SIGTERM; 2 invalid flags; 1 any other failure.
+
+Example:
+  bulkhead operator --namespaces imports,workers --leader-elect --headroom 5`);
+operatorCommand.action(run(async () => {
+  const { operatorMain } = await import('../operator/operator-main.js');
+  return operatorMain(operatorCommand.opts(), process.env);
+}));
+
+const budgetCommand = program.command('budget')
+  .description("Print one server's connection budget: max, reserved, in use outside bulkhead, headroom, granted, free.")
+  .option('--database-url <url>', 'the server (default: $DATABASE_URL, then the PG* variables)')
+  .option('--headroom <n|n%>', 'connections kept free: a count or a percentage', '10%')
+  .option('--kubeconfig <path>', 'read the grants recorded in this cluster\'s CRs (default: $KUBECONFIG; none: sessions only)')
+  .option('--json', 'print one JSON line instead of a table')
+  .addHelpText('after', `
+Example:
+  bulkhead budget --database-url postgres://app@db:5432/app --kubeconfig ~/.kube/config`);
+budgetCommand.action(run(async () => {
+  const { budgetMain } = await import('../operator/budget/budget-command.js');
+  return budgetMain(budgetCommand.opts(), process.env);
+}));
+
+program.command('local').description('Run CsvImport and StressRun manifests on this machine. (not built yet)').allowUnknownOption().action(run(() => {
+  process.stderr.write('bulkhead local: not built yet in this version\n');
+  return Promise.resolve(1);
+}));
 
 await program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`bulkhead: ${describeError(err)}\n`);

@@ -1,0 +1,148 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
+import { setCondition, type Condition } from '../conditions.js';
+import { importJobName, type CsvImport } from './import-job.js';
+import { latestPodOutcome } from './termination-summary.js';
+
+/** What the controller saw for one CsvImport. */
+export interface ImportObservation {
+  cr: CsvImport;
+  /** Every Job labelled for this CR, any generation. */
+  jobs: readonly V1Job[];
+  /** Pods of the current generation's Job. */
+  pods: readonly V1Pod[];
+  /** The budget's answer, when the CR is waiting for or holds a grant. */
+  admission: { admitted: boolean; message: string } | undefined;
+  /** A problem with the spec or its Secret that the schema cannot catch, with the field it concerns. */
+  specError: string | undefined;
+  now: string;
+}
+
+/** An Event to record. */
+export interface ImportEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** What should happen: the status to write, a Job to create, old Jobs to delete, Events to record. */
+export interface ImportDecision {
+  status: CsvImportStatus;
+  createJob: boolean;
+  deleteJobs: string[];
+  events: ImportEvent[];
+  /** Whether the run holds connections after this decision (false releases the grant). */
+  holdsGrant: boolean;
+  /** Whether the budget should be asked (the CR wants a grant it does not have yet). */
+  wantsAdmission: boolean;
+}
+
+type Phase = NonNullable<CsvImportStatus['phase']>;
+
+function jobFinished(job: V1Job, type: 'Complete' | 'Failed'): boolean {
+  return job.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+}
+
+/** Whether a run of this generation already ended; ended runs are never started again. */
+export function importFinished(cr: CsvImport): boolean {
+  return cr.status?.observedGeneration === cr.metadata.generation && (cr.status?.phase === 'Succeeded' || cr.status?.phase === 'Failed');
+}
+
+/** Given a CsvImport and what exists, what should exist. Pure. */
+export function decideImport(o: ImportObservation): ImportDecision {
+  const { cr, now } = o;
+  const generation = cr.metadata.generation ?? 1;
+  const jobName = importJobName(cr);
+  const previous = cr.status ?? {};
+  const current = o.jobs.find((j) => j.metadata?.name === jobName);
+  const stale = o.jobs.filter((j) => j.metadata?.name !== jobName);
+  const deleteJobs = stale.filter((j) => !j.metadata?.deletionTimestamp).map((j) => j.metadata?.name ?? '').filter(Boolean);
+  const staleActive = stale.some((j) => (j.status?.active ?? 0) > 0 || !(jobFinished(j, 'Complete') || jobFinished(j, 'Failed')));
+  const events: ImportEvent[] = [];
+  const newGeneration = previous.observedGeneration !== generation;
+  let conditions: Condition[] = previous.conditions ?? [];
+  const base: CsvImportStatus = newGeneration
+    ? { observedGeneration: generation, jobName, grantedConnections: 0, rows: {}, progress: {} }
+    : { ...previous, observedGeneration: generation, jobName };
+  const cond = (type: string, status: Condition['status'], reason: string, message: string) =>
+    (conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now));
+  const result = (phase: Phase, extra: Partial<ImportDecision> & { status?: Partial<CsvImportStatus> } = {}): ImportDecision => {
+    if (phase !== previous.phase || newGeneration) {
+      const message = conditions.find((c) => c.type === (phase === 'Pending' ? 'BudgetAdmitted' : 'Succeeded'))?.message ?? '';
+      if (phase === 'Pending') events.push({ type: 'Normal', reason: 'WaitingForBudget', message });
+    }
+    return {
+      status: { ...base, ...extra.status, phase, conditions },
+      createJob: extra.createJob ?? false,
+      deleteJobs,
+      events,
+      holdsGrant: extra.holdsGrant ?? false,
+      wantsAdmission: extra.wantsAdmission ?? false,
+    };
+  };
+
+  if (!newGeneration && importFinished(cr)) return { ...result(previous.phase as Phase), events: [] };
+
+  if (o.specError) {
+    cond('Succeeded', 'False', 'InvalidSpec', o.specError);
+    events.push({ type: 'Warning', reason: 'InvalidSpec', message: o.specError });
+    return result('Failed', { status: { grantedConnections: 0, completionTime: now } });
+  }
+
+  if (!current) {
+    if (staleActive) {
+      cond('BudgetAdmitted', 'False', 'PreviousRunStopping', 'waiting for the previous generation\'s Job to stop');
+      return result('Pending', { holdsGrant: (previous.grantedConnections ?? 0) > 0, status: { grantedConnections: previous.grantedConnections ?? 0 } });
+    }
+    if (!o.admission?.admitted) {
+      cond('BudgetAdmitted', 'False', 'InsufficientConnections', o.admission?.message ?? 'waiting for the connection budget');
+      return result('Pending', { wantsAdmission: true, status: { grantedConnections: 0 } });
+    }
+    cond('BudgetAdmitted', 'True', 'Admitted', `granted ${cr.spec.connections} connection(s)`);
+    events.push({ type: 'Normal', reason: 'Admitted', message: `granted ${cr.spec.connections} connection(s); creating Job ${jobName}` });
+    return result('Admitted', { createJob: true, holdsGrant: true, wantsAdmission: true, status: { grantedConnections: cr.spec.connections } });
+  }
+
+  const startTime = previous.startTime && !newGeneration ? previous.startTime : (current.status?.startTime as unknown as string | undefined) ?? now;
+  const started = { startTime: typeof startTime === 'string' ? startTime : new Date(startTime).toISOString() };
+  const complete = jobFinished(current, 'Complete');
+  const failed = jobFinished(current, 'Failed');
+  if (complete || failed) {
+    const outcome = latestPodOutcome(o.pods);
+    const s = outcome?.summary;
+    const rows = s
+      ? { read: s.rowsRead, rejected: s.rowsRejected, duplicateKeys: s.duplicateKeys, inserted: s.rowsInserted, updated: s.rowsUpdated, unchanged: s.rowsUnchanged }
+      : previous.rows ?? {};
+    const duration = Math.max(0, (Date.parse(now) - Date.parse(started.startTime)) / 1000);
+    const timings = { completionTime: now, duration: formatDuration(s?.totalSeconds ?? duration), copySeconds: s?.copySeconds ?? 0, mergeSeconds: s?.mergeSeconds ?? 0 };
+    if (complete) {
+      const message = `read ${rows.read ?? 0} rows: ${rows.inserted ?? 0} inserted, ${rows.updated ?? 0} updated, ${rows.unchanged ?? 0} unchanged, ${rows.rejected ?? 0} rejected`;
+      cond('Succeeded', 'True', 'Completed', message);
+      events.push({ type: 'Normal', reason: 'Succeeded', message });
+      return result('Succeeded', { status: { ...started, ...timings, rows, grantedConnections: 0 } });
+    }
+    const why = s?.error ?? (outcome ? `exit code ${outcome.exitCode}${outcome.message ? `: ${outcome.message.slice(-1000)}` : ''}` : jobFailureMessage(current));
+    const reason = outcome?.exitCode === 2 ? 'InvalidInput' : 'JobFailed';
+    cond('Succeeded', 'False', reason, why);
+    events.push({ type: 'Warning', reason, message: why });
+    return result('Failed', { status: { ...started, ...timings, rows, grantedConnections: 0 } });
+  }
+
+  const running = o.pods.some((p) => p.status?.phase === 'Running');
+  if (running && previous.phase !== 'Running') events.push({ type: 'Normal', reason: 'Started', message: `Job ${jobName} is running` });
+  cond('BudgetAdmitted', 'True', 'Admitted', `granted ${cr.spec.connections} connection(s)`);
+  return result(running ? 'Running' : 'Admitted', { holdsGrant: true, wantsAdmission: true, status: { ...started, grantedConnections: cr.spec.connections } });
+}
+
+function jobFailureMessage(job: V1Job): string {
+  const failed = job.status?.conditions?.find((c) => c.type === 'Failed');
+  return failed ? `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() : 'the Job failed';
+}
+
+/** 1h2m3s, like kubectl's durations. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s % 60}s`;
+}

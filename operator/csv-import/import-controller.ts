@@ -1,0 +1,118 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { describeWait } from '../budget/server-budget.js';
+import { CLEANUP_FINALIZER, type ControllerContext } from '../controller-context.js';
+import type { DatabaseSecret } from '../database/database-secret.js';
+import { resolveDatabase } from '../database/resolve-database.js';
+import { describeApiError, httpStatus, unlessNotFound } from '../kube/api-errors.js';
+import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
+import { writeStatus } from '../kube/status-writer.js';
+import { decideServer, requeueServer } from '../server-claims.js';
+import { decideImport, importFinished } from './decide-import.js';
+import { dropImportStaging } from './finalize-import.js';
+import { readImportProgress } from './import-progress.js';
+import { buildImportJob, CSV_IMPORT_LABEL, importJobName, type CsvImport } from './import-job.js';
+import { isDeepStrictEqual } from 'node:util';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+
+/** Reconciles one CsvImport: finalizer, budget admission, its Job, and its status. */
+export async function reconcileImport(ctx: ControllerContext, namespace: string, name: string): Promise<void> {
+  const key = `CsvImport/${namespace}/${name}`;
+  const cr = ctx.watches.imports.get(namespace, name);
+  if (!cr) {
+    ctx.registry.release(key);
+    requeueServer(ctx, key);
+    return;
+  }
+  if (cr.metadata.deletionTimestamp) return finalizeImport(ctx, cr, key);
+  if (!cr.metadata.finalizers?.includes(CLEANUP_FINALIZER)) {
+    await setFinalizers(ctx, cr, [...(cr.metadata.finalizers ?? []), CLEANUP_FINALIZER]);
+    return; // the update comes back through the watch
+  }
+
+  const { secret, specError } = await resolveImportSpec(ctx, cr);
+  const jobs = ctx.watches.jobs.list(namespace).filter((j) => j.metadata?.labels?.[CSV_IMPORT_LABEL] === cr.metadata.name.slice(0, 63));
+  const jobName = importJobName(cr);
+  const pods = ctx.watches.pods.list(namespace).filter((p) => p.metadata?.labels?.[JOB_NAME_LABEL] === jobName);
+  let admission: { admitted: boolean; message: string } | undefined;
+  if (secret && !specError && !importFinished(cr)) {
+    const budget = await decideServer(ctx, secret.server, secret.url, key);
+    admission = { admitted: ctx.registry.held(key) >= 1, message: describeWait(budget, key) ?? '' };
+  }
+  const decision = decideImport({ cr, jobs, pods, admission, specError, now: new Date().toISOString() });
+
+  for (const stale of decision.deleteJobs) {
+    await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: stale, propagationPolicy: 'Background' }));
+  }
+  if (decision.createJob && secret) {
+    try {
+      await ctx.api.batch.createNamespacedJob({ namespace, body: buildImportJob(cr, secret, ctx.runnerPod) });
+    } catch (err) {
+      if (httpStatus(err) !== 409) throw err; // already created by an earlier pass: the name is per generation
+    }
+  }
+  if (decision.status.phase === 'Running' && secret) {
+    const progress = await readImportProgress(ctx.pools.pool(secret.server, secret.url), namespace, name).catch(() => undefined);
+    if (progress) decision.status.progress = progress;
+  }
+  await writeStatus(ctx.api.custom, 'CsvImport', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
+  for (const e of decision.events) await ctx.events.record(cr, e.type, e.reason, e.message);
+  if (!decision.holdsGrant && !decision.wantsAdmission) {
+    const had = ctx.registry.held(key) > 0;
+    ctx.registry.release(key);
+    if (had) requeueServer(ctx, key);
+  }
+  if (decision.status.phase === 'Running' || decision.status.phase === 'Admitted') ctx.queue.addAfter(`CsvImport/${namespace}/${name}`, 5000);
+}
+
+/** The database Secret, or the spec problem that keeps the operator from running the import. */
+async function resolveImportSpec(ctx: ControllerContext, cr: CsvImport): Promise<{ secret?: DatabaseSecret; specError?: string }> {
+  if (cr.spec.source.path) return { specError: 'spec.source.path: Forbidden: a local path is for the command line and local mode; use url, configMap or persistentVolumeClaim' };
+  return resolveDatabase(ctx.secrets, cr.metadata.namespace, cr.spec);
+}
+
+/** On delete: stop the Job, drop the staging tables, release the grant, then let the CR go. */
+async function finalizeImport(ctx: ControllerContext, cr: CsvImport, key: string): Promise<void> {
+  if (!cr.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return;
+  const { namespace, name } = cr.metadata;
+  const jobs = ctx.watches.jobs.list(namespace).filter((j) => j.metadata?.labels?.[CSV_IMPORT_LABEL] === name.slice(0, 63));
+  for (const job of jobs) {
+    if (!job.metadata?.deletionTimestamp) await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: job.metadata?.name ?? '', propagationPolicy: 'Background' }));
+  }
+  const jobNames = new Set(jobs.map((j) => j.metadata?.name));
+  const podsLeft = ctx.watches.pods.list(namespace).some((p) => jobNames.has(p.metadata?.labels?.[JOB_NAME_LABEL]));
+  if (podsLeft) {
+    ctx.queue.addAfter(key, 1000); // the runner is still stopping; staging is dropped once it is gone
+    return;
+  }
+  const { secret } = await resolveImportSpec(ctx, cr);
+  if (secret) {
+    try {
+      if (!(await dropImportStaging(ctx.pools, secret, namespace, name))) {
+        ctx.queue.addAfter(key, 1000);
+        return;
+      }
+    } catch (err) {
+      ctx.log.warn({ event: 'staging-drop-failed', object: `${namespace}/${name}`, err: err instanceof Error ? err.message : String(err) }, 'could not drop the staging tables; a later import run drops them');
+    }
+  }
+  await setFinalizers(ctx, cr, (cr.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER));
+  ctx.registry.release(key);
+  requeueServer(ctx, key);
+  ctx.log.info({ event: 'finalized', object: `${namespace}/${name}` }, 'removed the Job and staging of a deleted CsvImport');
+}
+
+/** Replaces the finalizer list, guarded by the resourceVersion it was read at. */
+async function setFinalizers(ctx: ControllerContext, cr: CsvImport, finalizers: string[]): Promise<void> {
+  const { namespace, name, resourceVersion } = cr.metadata;
+  try {
+    await ctx.api.custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: KINDS.CsvImport.plural, name, body: { metadata: { finalizers, resourceVersion } } },
+      MERGE_PATCH,
+    );
+  } catch (err) {
+    if (httpStatus(err) === 404) return;
+    throw new Error(`while updating the finalizers of CsvImport ${namespace}/${name}: ${describeApiError(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { CsvImportSpec, CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
+import type { DatabaseSecret } from '../database/database-secret.js';
+import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
+import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
+
+export type CsvImport = CustomResource<CsvImportSpec, CsvImportStatus>;
+
+/** The label that ties a Job (and its pods) to its CsvImport. */
+export const CSV_IMPORT_LABEL = 'bulkhead.dev/csvimport';
+
+/** Where a ConfigMap or PVC source is mounted in the runner. */
+const SOURCE_DIR = '/var/run/bulkhead/source';
+
+/**
+ * The Job name for one generation: the CR name plus a hash of its uid and generation, within the 63 characters
+ * a Job name (which becomes a label value) may have. A new generation gets a new Job; the same one never two.
+ */
+export function importJobName(cr: CsvImport): string {
+  const hash = createHash('sha256').update(`${cr.metadata.uid}/${cr.metadata.generation ?? 1}`).digest('hex').slice(0, 6);
+  return `${cr.metadata.name.slice(0, 56).replace(/[-.]+$/, '')}-${hash}`;
+}
+
+/** A ConfigMap or PVC source becomes a read-only volume and a path; a URL passes through. */
+function sourceVolume(source: CsvImportSpec['source']): { volume?: V1Volume; mount?: V1VolumeMount; path?: string } {
+  if (source.configMap) {
+    return {
+      volume: { name: 'source', configMap: { name: source.configMap.name, items: [{ key: source.configMap.key, path: 'data.csv' }] } },
+      mount: { name: 'source', mountPath: SOURCE_DIR, readOnly: true },
+      path: `${SOURCE_DIR}/data.csv`,
+    };
+  }
+  if (source.persistentVolumeClaim) {
+    return {
+      volume: { name: 'source', persistentVolumeClaim: { claimName: source.persistentVolumeClaim.claimName, readOnly: true } },
+      mount: { name: 'source', mountPath: SOURCE_DIR, readOnly: true },
+      path: `${SOURCE_DIR}/${source.persistentVolumeClaim.path.replace(/^\/+/, '')}`,
+    };
+  }
+  return {};
+}
+
+/**
+ * The Job that runs `bulkhead import` for the CR's current generation. Exit code 2 (invalid input, nothing
+ * merged) fails the Job at once through a podFailurePolicy; other failures are retried up to backoffLimit,
+ * which is safe because an import is re-runnable.
+ */
+export function buildImportJob(cr: CsvImport, secret: DatabaseSecret, pod: RunnerPodSettings): V1Job {
+  const name = importJobName(cr);
+  const source = sourceVolume(cr.spec.source);
+  const spec = source.path ? { ...cr.spec, source: { path: source.path } } : cr.spec;
+  const container = runnerContainer(pod, 'import', [...specEnv(spec, cr.metadata.namespace, cr.metadata.name), ...databaseEnv(secret)]);
+  if (source.mount) container.volumeMounts = [...(container.volumeMounts ?? []), source.mount];
+  const labels = { ...MANAGED_BY, [CSV_IMPORT_LABEL]: cr.metadata.name.slice(0, 63) };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace: cr.metadata.namespace,
+      labels: { ...labels, 'bulkhead.dev/generation': String(cr.metadata.generation ?? 1) },
+      ownerReferences: [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'CsvImport', name: cr.metadata.name, uid: cr.metadata.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      backoffLimit: 2,
+      activeDeadlineSeconds: cr.spec.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: cr.spec.ttlSecondsAfterFinished,
+      podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'import', operator: 'In', values: [2] } }] },
+      template: {
+        metadata: { labels },
+        spec: runnerPodSpec(container, { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, ...(source.volume ? { volumes: [source.volume] } : {}) }),
+      },
+    },
+  };
+}

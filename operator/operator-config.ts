@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { InvalidInputError } from '../runners/shared/errors.js';
+import { numberFlag } from '../runners/shared/number-flag.js';
+import { DEFAULT_HEADROOM, parseHeadroom, type Headroom } from './budget/headroom.js';
+
+/** `bulkhead operator` flags as commander hands them over. */
+export interface OperatorFlags {
+  namespaces?: string;
+  port?: string;
+  runnerImage?: string;
+  runnerMetricsPort?: string;
+  imagePullPolicy?: string;
+  leaderElect?: boolean;
+  leaseName?: string;
+  leaseNamespace?: string;
+  observeIntervalSeconds?: string;
+  resyncSeconds?: string;
+  headroom?: string;
+  kubeconfig?: string;
+}
+
+/** The operator's whole configuration, validated once at start-up. */
+export interface OperatorConfig {
+  /** Namespaces to watch; undefined watches all. */
+  namespaces: string[] | undefined;
+  /** Port of /metrics, /healthz and /readyz. */
+  port: number;
+  runnerImage: string;
+  /** Port the runners serve /metrics on; undefined gives them none. */
+  runnerMetricsPort: number | undefined;
+  imagePullPolicy: string | undefined;
+  leaderElect: boolean;
+  lease: { name: string; namespace: string };
+  /** This replica's identity in the Lease and its connections' application_name. */
+  identity: string;
+  namespace: string;
+  observeIntervalMs: number;
+  resyncMs: number;
+  headroom: Headroom;
+  kubeconfig: string | undefined;
+}
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Builds the configuration from flags and the downward-API environment (POD_NAME, POD_NAMESPACE). */
+export function operatorConfig(flags: OperatorFlags, env: NodeJS.ProcessEnv): OperatorConfig {
+  const namespaces = flags.namespaces?.split(',').map((n) => n.trim()).filter(Boolean);
+  for (const ns of namespaces ?? []) if (!NAMESPACE_NAME.test(ns)) throw new InvalidInputError(`--namespaces: "${ns}" is not a namespace name`);
+  const namespace = flags.leaseNamespace ?? env.POD_NAMESPACE ?? 'default';
+  const seconds = (value: string | undefined, flag: string, fallback: number) => (numberFlag(value, flag, { positive: true }) ?? fallback) * 1000;
+  return {
+    namespaces: namespaces && namespaces.length > 0 ? namespaces : undefined,
+    port: numberFlag(flags.port, '--port', { integer: true }) ?? 8080,
+    runnerImage: flags.runnerImage ?? env.BULKHEAD_RUNNER_IMAGE ?? 'bulkhead:latest',
+    runnerMetricsPort: numberFlag(flags.runnerMetricsPort, '--runner-metrics-port', { integer: true, positive: true }),
+    imagePullPolicy: flags.imagePullPolicy,
+    leaderElect: flags.leaderElect ?? false,
+    lease: { name: flags.leaseName ?? 'bulkhead-operator', namespace },
+    identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    namespace,
+    observeIntervalMs: seconds(flags.observeIntervalSeconds, '--observe-interval-seconds', 10),
+    resyncMs: seconds(flags.resyncSeconds, '--resync-seconds', 30),
+    headroom: flags.headroom ? parseHeadroom(flags.headroom) : DEFAULT_HEADROOM,
+    kubeconfig: flags.kubeconfig,
+  };
+}

@@ -1,0 +1,124 @@
+import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { applicationName } from '../runners/shared/connection.js';
+import { createLogger } from '../runners/shared/logger.js';
+import { serveMetrics } from '../runners/shared/metrics-server.js';
+import { listenForStop } from '../runners/shared/stop-signals.js';
+import { BudgetRegistry } from './budget/budget-registry.js';
+import { takeServerSnapshot } from './budget/server-snapshot.js';
+import type { ControllerContext } from './controller-context.js';
+import { reconcileImport } from './csv-import/import-controller.js';
+import { CSV_IMPORT_LABEL, type CsvImport } from './csv-import/import-job.js';
+import { SecretCache } from './database/secret-cache.js';
+import { ServerPools } from './database/server-pools.js';
+import { describeApiError } from './kube/api-errors.js';
+import { EventRecorder } from './kube/event-recorder.js';
+import { LeaderElection } from './kube/leader-election.js';
+import { watchResource } from './kube/resource-watch.js';
+import { customResourceKind, deploymentKind, jobKind, podKind } from './kube/watched-kinds.js';
+import { WorkQueue } from './kube/work-queue.js';
+import { observeServers } from './observer/observe-servers.js';
+import { QueueSampler } from './observer/queue-sampler.js';
+import { operatorConfig, type OperatorFlags } from './operator-config.js';
+import { OperatorMetrics } from './operator-metrics.js';
+import { reconcileStressRun } from './stress-run/stress-run-controller.js';
+import { STRESS_RUN_LABEL, type StressRun } from './stress-run/worker-deployment.js';
+
+/** `bulkhead operator`: watch, elect a leader, reconcile until SIGTERM. Returns the exit code. */
+export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = operatorConfig(flags, env);
+  const log = createLogger('operator');
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromDefault();
+  const core = kc.makeApiClient(CoreV1Api);
+  const api = { custom: kc.makeApiClient(CustomObjectsApi), core, batch: kc.makeApiClient(BatchV1Api), apps: kc.makeApiClient(AppsV1Api), objects: KubernetesObjectApi.makeApiClient(kc) };
+  const metrics = new OperatorMetrics();
+  const stop = listenForStop(30_000);
+  let ready = false;
+  await serveMetrics(metrics.registry, config.port, { portFlag: '--port', ready: () => ready });
+  log.info({ event: 'start', namespaces: config.namespaces ?? 'all', identity: config.identity, leaderElect: config.leaderElect }, 'bulkhead operator starting');
+
+  const election = config.leaderElect
+    ? new LeaderElection(kc.makeApiClient(CoordinationV1Api), { ...config.lease, identity: config.identity, leaseSeconds: 15, renewSeconds: 5, retrySeconds: 2 }, log)
+    : undefined;
+  if (election) {
+    ready = true; // a standby is healthy and ready; it just does not reconcile
+    const lost = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
+    try {
+      await Promise.race([election.acquire(() => process.exit(1)), lost]);
+    } catch {
+      await election.release();
+      return 143;
+    }
+  }
+
+  const pools = new ServerPools(applicationName('operator', config.namespace, config.identity), log);
+  const queue = new WorkQueue();
+  const enqueueOwner = (label: string, kind: string) => (o: KubernetesObject) => {
+    const owner = o.metadata?.labels?.[label];
+    if (owner) queue.add(`${kind}/${o.metadata?.namespace}/${owner}`);
+  };
+  const onImport = enqueueOwner(CSV_IMPORT_LABEL, 'CsvImport');
+  const onStress = enqueueOwner(STRESS_RUN_LABEL, 'StressRun');
+  const ns = config.namespaces;
+  const watches: ControllerContext['watches'] = {
+    imports: watchResource<CsvImport>(kc, customResourceKind(api.custom, 'CsvImport'), ns, (o) => queue.add(`CsvImport/${o.metadata.namespace}/${o.metadata.name}`), log),
+    stressRuns: watchResource<StressRun>(kc, customResourceKind(api.custom, 'StressRun'), ns, (o) => queue.add(`StressRun/${o.metadata.namespace}/${o.metadata.name}`), log),
+    jobs: watchResource(kc, jobKind(api.batch), ns, onImport, log),
+    deployments: watchResource(kc, deploymentKind(api.apps), ns, onStress, log),
+    pods: watchResource(kc, podKind(core), ns, (p) => (onImport(p), onStress(p)), log),
+  };
+  const ctx: ControllerContext = {
+    config,
+    log,
+    api,
+    watches,
+    queue,
+    registry: new BudgetRegistry(config.headroom, (server) => {
+      const pool = pools.existing(server);
+      if (!pool) return Promise.reject(new Error(`no connection to ${server} yet`));
+      return takeServerSnapshot(pool);
+    }),
+    secrets: new SecretCache(core),
+    pools,
+    sampler: new QueueSampler(config.observeIntervalMs),
+    events: new EventRecorder(core, 'bulkhead-operator', log),
+    metrics,
+    runnerPod: { image: config.runnerImage, imagePullPolicy: config.imagePullPolicy, metricsPort: config.runnerMetricsPort },
+  };
+  await Promise.race([Promise.all(Object.values(watches).map((w) => w.synced)), new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }))]);
+  ready = true;
+  log.info({ event: 'synced' }, 'caches synced; reconciling');
+
+  const enqueueAll = () => {
+    for (const cr of watches.imports.list()) queue.add(`CsvImport/${cr.metadata.namespace}/${cr.metadata.name}`);
+    for (const cr of watches.stressRuns.list()) queue.add(`StressRun/${cr.metadata.namespace}/${cr.metadata.name}`);
+  };
+  enqueueAll();
+  const resync = setInterval(enqueueAll, config.resyncMs);
+  const stopObserving = observeServers(pools, metrics, config.observeIntervalMs, log);
+  const running = queue.run(4, async (key) => {
+    const [kind, namespace = '', name = ''] = key.split('/');
+    try {
+      if (kind === 'CsvImport') await metrics.timeReconcile('CsvImport', () => reconcileImport(ctx, namespace, name));
+      else await metrics.timeReconcile('StressRun', () => reconcileStressRun(ctx, namespace, name));
+      queue.forget(key);
+    } catch (err) {
+      const retryMs = queue.retry(key);
+      log.warn({ event: 'reconcile-failed', object: key, err: describeApiError(err), retryMs }, `reconcile of ${key} failed; retrying`);
+    }
+  });
+
+  await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+  log.info({ event: 'stopping' }, 'stopping: finishing the reconciles in flight');
+  clearInterval(resync);
+  stopObserving();
+  queue.stop();
+  await running;
+  await Promise.all(Object.values(watches).map((w) => w.stop()));
+  await election?.release();
+  await pools.end();
+  stop.dispose();
+  log.info({ event: 'stopped' }, 'bulkhead operator stopped');
+  return 143;
+}

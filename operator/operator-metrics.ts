@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ServerBudget } from './budget/server-budget.js';
+import type { KindName } from './kube/custom-resource.js';
+
+/** The operator's metrics (DESIGN.md, "Metrics"), in a private registry served on /metrics. */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  private readonly reconciles = new Counter({ name: 'bulkhead_reconcile_total', help: 'Reconciles by kind and result (ok or error).', labelNames: ['kind', 'result'], registers: [this.registry] });
+  private readonly reconcileSeconds = new Histogram({
+    name: 'bulkhead_reconcile_duration_seconds',
+    help: 'Time one reconcile took, by kind.',
+    labelNames: ['kind'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly budget = new Gauge({ name: 'bulkhead_budget_connections', help: 'Connection budget per server: capacity, external, granted and free.', labelNames: ['server', 'state'], registers: [this.registry] });
+  private readonly connections = new Gauge({ name: 'bulkhead_pg_connections', help: 'Client backends per server by pg_stat_activity state.', labelNames: ['server', 'state'], registers: [this.registry] });
+  private readonly lockWaiting = new Gauge({ name: 'bulkhead_pg_lock_waiting_backends', help: 'Backends waiting on a lock (wait_event_type Lock), per server and application_name.', labelNames: ['server', 'application'], registers: [this.registry] });
+  private readonly lockWaitMax = new Gauge({ name: 'bulkhead_pg_lock_wait_seconds_max', help: 'The longest current lock wait per server.', labelNames: ['server'], registers: [this.registry] });
+  private readonly seenStates = new Map<string, string[]>();
+  private readonly seenWaiters = new Map<string, string[]>();
+  private readonly queueRows = new Gauge({ name: 'bulkhead_queue_rows', help: "Rows of a StressRun's queue table by status, sampled.", labelNames: ['stressrun', 'status'], registers: [this.registry] });
+
+  /** Times one reconcile and counts its result. */
+  async timeReconcile(kind: KindName, work: () => Promise<void>): Promise<void> {
+    const end = this.reconcileSeconds.startTimer({ kind });
+    try {
+      await work();
+      this.reconciles.inc({ kind, result: 'ok' });
+    } catch (err) {
+      this.reconciles.inc({ kind, result: 'error' });
+      throw err;
+    } finally {
+      end();
+    }
+  }
+
+  setBudget(server: string, budget: ServerBudget): void {
+    this.budget.set({ server, state: 'capacity' }, budget.capacity.capacity);
+    this.budget.set({ server, state: 'external' }, budget.capacity.external);
+    this.budget.set({ server, state: 'granted' }, budget.ledger.granted);
+    this.budget.set({ server, state: 'free' }, budget.ledger.free);
+  }
+
+  /** Replaces one server's activity series, so an application that stopped waiting drops out. */
+  setActivity(server: string, byState: Record<string, number>, lockWaiting: Record<string, number>, lockWaitMaxSeconds: number): void {
+    for (const state of this.seenStates.get(server) ?? []) if (!(state in byState)) this.connections.remove({ server, state });
+    for (const application of this.seenWaiters.get(server) ?? []) if (!(application in lockWaiting)) this.lockWaiting.remove({ server, application });
+    this.seenStates.set(server, Object.keys(byState));
+    this.seenWaiters.set(server, Object.keys(lockWaiting));
+    for (const [state, n] of Object.entries(byState)) this.connections.set({ server, state }, n);
+    for (const [application, n] of Object.entries(lockWaiting)) this.lockWaiting.set({ server, application }, n);
+    this.lockWaitMax.set({ server }, lockWaitMaxSeconds);
+  }
+
+  setQueueRows(stressrun: string, counts: Record<string, number>): void {
+    for (const [status, n] of Object.entries(counts)) this.queueRows.set({ stressrun, status }, n);
+  }
+
+  removeQueueRows(stressrun: string): void {
+    for (const status of ['pending', 'processing', 'completed', 'failed']) this.queueRows.remove({ stressrun, status });
+  }
+}

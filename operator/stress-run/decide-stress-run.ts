@@ -1,0 +1,88 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { StressRunStatus } from '../../runners/shared/generated/stressrun.js';
+import { setCondition, type Condition } from '../conditions.js';
+import { workerSelector, type StressRun } from './worker-deployment.js';
+
+/** What the controller saw for one StressRun. */
+export interface StressRunObservation {
+  cr: StressRun;
+  deployment: V1Deployment | undefined;
+  /** Workers the budget grants, with its message when that is fewer than spec.workers. */
+  grant: { workers: number; message: string | undefined };
+  /** A problem with the spec or its Secret, naming the field. */
+  specError: string | undefined;
+  /** Queue counts and throughput, when sampled. */
+  queue: Pick<StressRunStatus, 'queue' | 'itemsPerSecond'> | undefined;
+  now: string;
+}
+
+/** The status to write, the replicas to apply (undefined: leave the Deployment alone), Events, and when to look again. */
+export interface StressRunDecision {
+  status: StressRunStatus;
+  replicas: number | undefined;
+  events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+  /** Workers still claimed from the budget (0 once the run ended). */
+  claimWorkers: number;
+  /** Milliseconds until durationSeconds runs out, to requeue then. */
+  endsInMs: number | undefined;
+}
+
+/** Whether the run has ended (durationSeconds passed): its condition Succeeded is True. */
+export function stressRunEnded(cr: StressRun): boolean {
+  return (cr.status?.conditions)?.some((c) => c.type === 'Succeeded' && c.status === 'True') ?? false;
+}
+
+/** Given a StressRun and what exists, what should exist. Pure. */
+export function decideStressRun(o: StressRunObservation): StressRunDecision {
+  const { cr, now } = o;
+  const generation = cr.metadata.generation ?? 1;
+  const previous = cr.status ?? {};
+  let conditions = (previous.conditions ?? []) as Condition[];
+  const events: StressRunDecision['events'] = [];
+  const cond = (type: string, status: Condition['status'], reason: string, message: string) => {
+    const before = conditions.find((c) => c.type === type);
+    conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
+    return before?.status !== status;
+  };
+  const ready = o.deployment?.status?.readyReplicas ?? 0;
+  const startTime = previous.startTime ?? now;
+  const status = (granted: number, extra: Partial<StressRunStatus> = {}): StressRunStatus => ({
+    ...previous,
+    ...o.queue,
+    startTime,
+    workers: ready,
+    grantedWorkers: granted,
+    selector: workerSelector(cr),
+    observedGeneration: generation,
+    ...extra,
+    conditions,
+  });
+
+  if (o.specError) {
+    if (cond('Ready', 'False', 'InvalidSpec', o.specError)) events.push({ type: 'Warning', reason: 'InvalidSpec', message: o.specError });
+    return { status: status(0), replicas: o.deployment ? 0 : undefined, events, claimWorkers: 0, endsInMs: undefined };
+  }
+
+  const duration = cr.spec.durationSeconds;
+  const endsAt = duration > 0 ? Date.parse(startTime) + duration * 1000 : undefined;
+  if (stressRunEnded(cr) || (endsAt !== undefined && Date.parse(now) >= endsAt)) {
+    const message = `ran for ${duration}s (spec.durationSeconds); workers scaled to 0`;
+    if (cond('Succeeded', 'True', 'DurationReached', message)) events.push({ type: 'Normal', reason: 'Succeeded', message });
+    cond('Ready', 'False', 'Finished', message);
+    cond('BudgetLimited', 'False', 'Finished', 'the run has ended');
+    return { status: status(0, { completionTime: previous.completionTime ?? now }), replicas: 0, events, claimWorkers: 0, endsInMs: undefined };
+  }
+
+  const granted = Math.min(o.grant.workers, cr.spec.workers);
+  if (granted < cr.spec.workers) {
+    const message = `${granted} of ${cr.spec.workers} workers fit the connection budget: ${o.grant.message ?? 'no room'}`;
+    if (cond('BudgetLimited', 'True', 'InsufficientConnections', message)) events.push({ type: 'Warning', reason: 'BudgetLimited', message });
+  } else if (cond('BudgetLimited', 'False', 'Granted', `all ${cr.spec.workers} workers granted`)) {
+    events.push({ type: 'Normal', reason: 'Admitted', message: `all ${cr.spec.workers} workers granted` });
+  }
+  const readyNow = ready >= granted && granted > 0;
+  if (cond('Ready', readyNow ? 'True' : 'False', readyNow ? 'WorkersReady' : 'WorkersStarting', `${ready} of ${granted} granted workers ready`) && readyNow) {
+    events.push({ type: 'Normal', reason: 'Started', message: `${ready} workers ready` });
+  }
+  return { status: status(granted), replicas: granted, events, claimWorkers: cr.spec.workers, endsInMs: endsAt === undefined ? undefined : endsAt - Date.parse(now) };
+}

@@ -1,0 +1,56 @@
+import { PatchStrategy } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import { describeWait } from '../budget/server-budget.js';
+import type { ControllerContext } from '../controller-context.js';
+import { resolveDatabase } from '../database/resolve-database.js';
+import { writeStatus } from '../kube/status-writer.js';
+import { decideServer, requeueServer } from '../server-claims.js';
+import { decideStressRun, stressRunEnded } from './decide-stress-run.js';
+import { buildWorkerDeployment, workerDeploymentName } from './worker-deployment.js';
+
+/** Reconciles one StressRun: budget grant, the workers' Deployment (server-side applied), and status. */
+export async function reconcileStressRun(ctx: ControllerContext, namespace: string, name: string): Promise<void> {
+  const key = `StressRun/${namespace}/${name}`;
+  const cr = ctx.watches.stressRuns.get(namespace, name);
+  if (!cr) {
+    // The Deployment goes with its owner reference; the grant goes now.
+    ctx.registry.release(key);
+    ctx.sampler.forget(key);
+    ctx.metrics.removeQueueRows(`${namespace}/${name}`);
+    requeueServer(ctx, key);
+    return;
+  }
+  const { secret, specError } = await resolveDatabase(ctx.secrets, namespace, cr.spec);
+  let grant = { workers: 0, message: undefined as string | undefined };
+  let queue;
+  if (secret && !specError) {
+    if (!stressRunEnded(cr) && !cr.metadata.deletionTimestamp) {
+      const budget = await decideServer(ctx, secret.server, secret.url, key);
+      grant = { workers: ctx.registry.held(key), message: describeWait(budget, key) };
+    }
+    queue = await ctx.sampler.sample(key, ctx.pools.pool(secret.server, secret.url), cr.spec.queue).catch((err: unknown) => {
+      ctx.log.warn({ event: 'queue-sample-failed', object: `${namespace}/${name}`, err: err instanceof Error ? err.message : String(err) }, 'could not sample the queue table');
+      return undefined;
+    });
+    if (queue) ctx.metrics.setQueueRows(`${namespace}/${name}`, queue.queue);
+  }
+  const deployment = ctx.watches.deployments.get(namespace, workerDeploymentName(cr));
+  const decision = decideStressRun({ cr, deployment, grant, specError, queue, now: new Date().toISOString() });
+
+  if (decision.replicas !== undefined && secret) {
+    const body = buildWorkerDeployment(cr, secret, ctx.runnerPod, decision.replicas);
+    // Server-side apply with force: the operator owns replicas, so a hand edit of them is put back.
+    await ctx.api.objects.patch(body, undefined, undefined, 'bulkhead-operator', true, PatchStrategy.ServerSideApply);
+  } else if (decision.replicas === 0 && deployment) {
+    await ctx.api.apps.patchNamespacedDeploymentScale({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } } }).catch(() => undefined);
+  }
+  await writeStatus(ctx.api.custom, 'StressRun', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
+  for (const e of decision.events) await ctx.events.record(cr, e.type, e.reason, e.message);
+  if (decision.claimWorkers === 0) {
+    const had = ctx.registry.held(key) > 0;
+    ctx.registry.release(key);
+    if (had) requeueServer(ctx, key);
+  }
+  const next = Math.min(ctx.config.observeIntervalMs, decision.endsInMs ?? Infinity);
+  ctx.queue.addAfter(key, Math.max(100, next));
+}

@@ -1,0 +1,53 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { StressRunSpec, StressRunStatus } from '../../runners/shared/generated/stressrun.js';
+import type { DatabaseSecret } from '../database/database-secret.js';
+import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
+import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
+
+export type StressRun = CustomResource<StressRunSpec, StressRunStatus>;
+
+/** The label that ties a Deployment and its pods to a StressRun; also the scale subresource's selector. */
+export const STRESS_RUN_LABEL = 'bulkhead.dev/stressrun';
+
+/** The workers' Deployment has the StressRun's name. */
+export function workerDeploymentName(cr: StressRun): string {
+  return cr.metadata.name;
+}
+
+/** status.selector: what `kubectl scale` and an HPA count pods by. */
+export function workerSelector(cr: StressRun): string {
+  return `${STRESS_RUN_LABEL}=${cr.metadata.name.slice(0, 63)}`;
+}
+
+/**
+ * The Deployment of `bulkhead worker` with `replicas` workers, as a server-side apply body. Rolling updates add
+ * no surge pod, so a rollout never holds more connections than the grant. The grace period outlasts the
+ * worker's own (it finishes or releases claimed rows on SIGTERM).
+ */
+export function buildWorkerDeployment(cr: StressRun, secret: DatabaseSecret, pod: RunnerPodSettings, replicas: number): V1Deployment {
+  const labels = { ...MANAGED_BY, [STRESS_RUN_LABEL]: cr.metadata.name.slice(0, 63) };
+  const env = [
+    ...specEnv(cr.spec, cr.metadata.namespace, cr.metadata.name),
+    { name: 'BULKHEAD_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ...databaseEnv(secret),
+  ];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: workerDeploymentName(cr),
+      namespace: cr.metadata.namespace,
+      labels,
+      ownerReferences: [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'StressRun', name: cr.metadata.name, uid: cr.metadata.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+      template: {
+        metadata: { labels },
+        spec: runnerPodSpec(runnerContainer(pod, 'worker', env), { restartPolicy: 'Always', terminationGracePeriodSeconds: 60 }),
+      },
+    },
+  };
+}
