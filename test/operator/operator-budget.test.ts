@@ -1,0 +1,104 @@
+/**
+ * The connection budget on a real control plane, with a small max_connections: an import that does not fit
+ * waits in Pending with the numbers; a StressRun gets the workers that fit, BudgetLimited=True, and grows when
+ * connections free up; twenty CRs at once never exceed the capacity; scale and Git-style re-apply move the
+ * Deployment and a hand edit of its replicas is put back; the lock-wait metrics show a blocked worker.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { waitFor } from '../harness/kubectl.js';
+import { itemsCsv, itemsImport, jobsStressRun, jobsTableSql, operatorEnv, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
+
+interface Condition { type: string; status: string; reason: string; message: string }
+interface StressStatus { workers?: number; grantedWorkers?: number; selector?: string; conditions?: Condition[]; queue?: { pending?: number; completed?: number } }
+interface ImportStatus { phase?: string; grantedConnections?: number; conditions?: Condition[] }
+
+const NS = 'budget';
+// max_connections 12 − 3 reserved (superuser_reserved_connections) = 9 usable; the test pool (up to 2 sessions)
+// and the operator's own session are external, so about 6 are left for grants.
+const MAX_CONNECTIONS = 12;
+let env: OperatorEnv;
+let operator: OperatorProcess;
+
+before(async () => {
+  env = await operatorEnv({ maxConnections: MAX_CONNECTIONS, namespace: NS });
+  await env.pool.query('CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, qty int)');
+  await env.pool.query(jobsTableSql(200_000));
+  operator = await env.startOperator();
+});
+
+const cond = (s: { conditions?: Condition[] } | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
+const bulkheadSessions = async () => {
+  const { rows } = await env.pool.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'bulkhead/import/%' OR application_name LIKE 'bulkhead/worker/%'");
+  return Number(rows[0]?.n);
+};
+const capacity = async () => {
+  const r = await fetch(`http://127.0.0.1:${operator.port}/metrics`).then((x) => x.text());
+  const m = /bulkhead_budget_connections\{server="[^"]+",state="capacity"\} (\d+)/.exec(r);
+  return m ? Number(m[1]) : undefined;
+};
+
+test('a StressRun gets only the workers that fit and shows BudgetLimited=True; an import waits in Pending with the numbers, then runs', async () => {
+  await env.k.applyYaml(jobsStressRun(NS, 'churn', 20));
+  const limited = await env.waitStatus<StressStatus>('stressrun', 'churn', 'to be budget limited with ready workers', (s) => cond(s, 'BudgetLimited')?.status === 'True' && (s.workers ?? 0) > 0 && s.workers === s.grantedWorkers);
+  const granted = limited.grantedWorkers ?? 0;
+  assert.ok(granted > 0 && granted < 20, `granted ${granted}`);
+  assert.match(cond(limited, 'BudgetLimited')?.message ?? '', new RegExp(`${granted} of 20 workers fit .*max_connections ${MAX_CONNECTIONS}`));
+  assert.equal(limited.selector, 'bulkhead.dev/stressrun=churn');
+  const dep = await env.k.getJson<{ spec: { replicas: number } }>('deployment', 'churn', NS);
+  assert.equal(dep?.spec.replicas, granted);
+
+  await env.k.applyYaml(itemsImport(NS, 'waiting', env.serveCsv('w.csv', itemsCsv(1, 100))));
+  const pending = await env.waitStatus<ImportStatus>('csvimport', 'waiting', 'to wait in Pending', (s) => s.phase === 'Pending');
+  const admitted = cond(pending, 'BudgetAdmitted');
+  assert.equal(admitted?.status, 'False');
+  assert.equal(admitted?.reason, 'InsufficientConnections');
+  assert.match(admitted?.message ?? '', /waiting for 1 more connections \(max_connections 12, reserved 3, external \d+, headroom 0, capacity \d+, granted \d+, free 0\)/);
+  assert.ok(await bulkheadSessions() <= granted, 'no runner session beyond the grants');
+
+  // Git-style re-apply with fewer workers frees connections: the import is admitted and runs.
+  await env.k.applyYaml(jobsStressRun(NS, 'churn', 1));
+  const done = await env.waitStatus<ImportStatus>('csvimport', 'waiting', 'to succeed', (s) => s.phase === 'Succeeded' || s.phase === 'Failed', 90_000);
+  assert.equal(done.phase, 'Succeeded');
+  const one = await env.waitStatus<StressStatus>('stressrun', 'churn', 'to run one worker', (s) => s.grantedWorkers === 1 && cond(s, 'BudgetLimited')?.status === 'False');
+  assert.equal(one.grantedWorkers, 1);
+});
+
+test('kubectl scale moves the Deployment; a hand edit of its replicas is put back', async () => {
+  const scaled = await env.k.kubectl(['scale', 'stressrun/churn', '-n', NS, '--replicas=2']);
+  assert.equal(scaled.code, 0, scaled.stderr);
+  await env.waitStatus<StressStatus>('stressrun', 'churn', 'to have 2 ready workers', (s) => s.grantedWorkers === 2 && s.workers === 2);
+  const edit = await env.k.kubectl(['scale', 'deployment/churn', '-n', NS, '--replicas=5']);
+  assert.equal(edit.code, 0, edit.stderr);
+  const replicas = await waitFor(async () => {
+    const d = await env.k.getJson<{ spec: { replicas: number } }>('deployment', 'churn', NS);
+    return { done: d?.spec.replicas === 2, value: d?.spec.replicas };
+  }, { what: 'the hand edit of deployment/churn to be reverted to 2', timeoutMs: 20_000 });
+  assert.equal(replicas, 2);
+});
+
+test('twenty CRs applied at once never exceed the capacity', async () => {
+  await env.k.applyYaml(jobsStressRun(NS, 'churn', 1));
+  const docs = Array.from({ length: 20 }, (_, i) => i % 2 === 0
+    ? itemsImport(NS, `burst-${i}`, env.serveCsv(`b${i}.csv`, itemsCsv(1000 + i * 100, 1000 + i * 100 + 99)))
+    : jobsStressRun(NS, `burst-${i}`, 2, { durationSeconds: 8 }));
+  await env.k.applyYaml(docs.join('---\n'));
+  let peakSessions = 0;
+  let peakGranted = 0;
+  const cap = await waitFor(async () => ({ done: (await capacity()) !== undefined, value: await capacity() }), { what: 'the capacity metric' });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    peakSessions = Math.max(peakSessions, await bulkheadSessions());
+    const list = await env.k.kubectl(['get', 'csvimports,stressruns', '-n', NS, '-o', 'json']);
+    const items = (JSON.parse(list.stdout) as { items: { kind: string; spec: { connectionsPerWorker?: number }; status?: { phase?: string; grantedConnections?: number; grantedWorkers?: number } }[] }).items;
+    const granted = items.reduce((sum, i) => sum + (i.kind === 'CsvImport' ? i.status?.grantedConnections ?? 0 : (i.status?.grantedWorkers ?? 0) * (i.spec.connectionsPerWorker ?? 1)), 0);
+    peakGranted = Math.max(peakGranted, granted);
+    const imports = items.filter((i) => i.kind === 'CsvImport');
+    if (imports.every((i) => i.status?.phase === 'Succeeded')) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(cap !== undefined && peakGranted <= cap, `granted ${peakGranted} > capacity ${cap}`);
+  assert.ok(cap !== undefined && peakSessions <= cap, `runner sessions ${peakSessions} > capacity ${cap}`);
+  const list = await env.k.kubectl(['get', 'csvimports', '-n', NS, '-o', 'jsonpath={.items[*].status.phase}']);
+  assert.deepEqual([...new Set(list.stdout.split(' ').filter(Boolean))], ['Succeeded'], 'every import ran in the end');
+});

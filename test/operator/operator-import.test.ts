@@ -1,0 +1,113 @@
+/**
+ * CsvImport end to end on a real control plane: kubectl apply → budget admission → Job → rows in the table →
+ * status with exact counts; the API server's validation; a spec edit re-runs; delete removes Job and staging;
+ * a restarted operator makes no second Job.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { waitFor } from '../harness/kubectl.js';
+import { itemsCsv, itemsImport, operatorEnv, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
+
+interface ImportStatus {
+  phase?: string;
+  jobName?: string;
+  observedGeneration?: number;
+  grantedConnections?: number;
+  rows?: { read?: number; inserted?: number; updated?: number; unchanged?: number; rejected?: number };
+  conditions?: { type: string; status: string; reason: string; message: string }[];
+}
+
+const NS = 'imports';
+let env: OperatorEnv;
+let operator: OperatorProcess;
+
+before(async () => {
+  env = await operatorEnv({ maxConnections: 30, namespace: NS });
+  await env.pool.query('CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, qty int)');
+  operator = await env.startOperator();
+});
+
+const jobsOf = async (name: string) => {
+  const r = await env.k.kubectl(['get', 'jobs', '-n', NS, '-l', `bulkhead.dev/csvimport=${name}`, '-o', 'name']);
+  return r.stdout.split('\n').filter(Boolean);
+};
+
+test('kubectl apply of a CsvImport runs a Job that lands the rows; kubectl get csvi shows the exact counts', async () => {
+  await env.k.applyYaml(itemsImport(NS, 'first', env.serveCsv('first.csv', itemsCsv(1, 500))));
+  const status = await env.waitStatus<ImportStatus>('csvimport', 'first', 'to succeed', (s) => s.phase === 'Succeeded' || s.phase === 'Failed', 90_000);
+  assert.equal(status.phase, 'Succeeded', JSON.stringify(status));
+  assert.deepEqual({ ...status.rows }, { read: 500, rejected: 0, duplicateKeys: 0, inserted: 500, updated: 0, unchanged: 0 });
+  assert.equal(status.grantedConnections, 0, 'a finished import gives its connection back');
+  assert.ok(status.conditions?.some((c) => c.type === 'Succeeded' && c.status === 'True'));
+  const { rows } = await env.pool.query<{ n: string }>('SELECT count(*) AS n FROM items');
+  assert.equal(rows[0]?.n, '500');
+  const table = await env.k.kubectl(['get', 'csvi', 'first', '-n', NS]);
+  assert.match(table.stdout, /PHASE\s+ROWS\s+REJECTED\s+DURATION\s+AGE/);
+  assert.match(table.stdout, /first\s+Succeeded\s+500\s+0\s+\d+/);
+  const events = await env.k.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=first', '-o', 'jsonpath={.items[*].reason}']);
+  for (const reason of ['Admitted', 'Succeeded']) assert.match(events.stdout, new RegExp(reason));
+});
+
+test('the Job runs with no API access and takes the database from the Secret, never inline', async () => {
+  const [job] = await jobsOf('first');
+  assert.ok(job, 'the Job is kept until its TTL');
+  const r = await env.k.kubectl(['get', job, '-n', NS, '-o', 'json']);
+  const spec = (JSON.parse(r.stdout) as { spec: { template: { spec: Record<string, unknown> & { containers: { env: { name: string; value?: string; valueFrom?: unknown }[] }[] } } } }).spec.template.spec;
+  assert.equal(spec.automountServiceAccountToken, false);
+  const envVars = spec.containers[0]?.env ?? [];
+  const url = envVars.find((e) => e.name === 'DATABASE_URL');
+  assert.deepEqual(url?.valueFrom, { secretKeyRef: { name: 'pg-app', key: 'uri' } });
+  assert.ok(!r.stdout.includes(env.pg.url), 'the connection string is not in the Job');
+});
+
+test('the API server refuses invalid CsvImports with a message that names the field', async () => {
+  const example = parse(await readFile(fileURLToPath(new URL('../../../examples/advertisers-import.yaml', import.meta.url)), 'utf8')) as { metadata: { name: string; namespace?: string }; spec: Record<string, unknown> & { merge: Record<string, unknown>; source: Record<string, unknown>; target: Record<string, unknown> } };
+  example.metadata.namespace = NS;
+  const cases: [string, (s: typeof example.spec) => void, RegExp][] = [
+    ['chunkRows 0', (s) => (s.merge.chunkRows = 0), /spec\.merge\.chunkRows/],
+    ['two sources', (s) => (s.source.path = '/tmp/x.csv'), /spec\.source/],
+    ['empty key', (s) => (s.target.key = []), /spec\.target\.key/],
+    ['unknown strategy', (s) => (s.merge.strategy = 'replace'), /spec\.merge\.strategy/],
+  ];
+  for (const [what, mutate, field] of cases) {
+    const bad = structuredClone(example);
+    bad.metadata.name = `bad-${what.replace(/\W+/g, '-')}`;
+    mutate(bad.spec);
+    const r = await env.k.kubectl(['apply', '-f', '-'], { stdin: stringify(bad) });
+    assert.notEqual(r.code, 0, `${what} was accepted`);
+    assert.match(r.stderr, field, `${what}: ${r.stderr}`);
+  }
+});
+
+test('editing the spec runs the import again as a new Job; a restarted operator makes no second Job', async () => {
+  const url = env.serveCsv('second.csv', itemsCsv(1, 600, 2));
+  await env.k.applyYaml(itemsImport(NS, 'first', url));
+  const status = await env.waitStatus<ImportStatus>('csvimport', 'first', 'to succeed for generation 2', (s) => s.observedGeneration === 2 && (s.phase === 'Succeeded' || s.phase === 'Failed'), 90_000);
+  assert.equal(status.phase, 'Succeeded', JSON.stringify(status));
+  assert.deepEqual({ inserted: status.rows?.inserted, updated: status.rows?.updated }, { inserted: 100, updated: 500 });
+  assert.equal((await jobsOf('first')).length, 1, 'the first generation\'s Job was replaced, not kept running beside');
+
+  await operator.stop();
+  operator = await env.startOperator();
+  await new Promise((r) => setTimeout(r, 3000)); // a few resyncs
+  assert.equal((await jobsOf('first')).length, 1, 'no duplicate Job after a restart');
+  assert.equal((await env.status<ImportStatus>('csvimport', 'first'))?.phase, 'Succeeded');
+});
+
+test('deleting a CsvImport removes its Job and its staging tables', async () => {
+  await env.pool.query('CREATE SCHEMA IF NOT EXISTS bulkhead');
+  const { stagingNames } = await import('../../runners/import/staging.js');
+  const names = stagingNames(NS, 'first');
+  await env.pool.query(`CREATE UNLOGGED TABLE bulkhead.${names.stage} (line bigint)`);
+  const r = await env.k.kubectl(['delete', 'csvimport', 'first', '-n', NS, '--wait=true', '--timeout=60s']);
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor(async () => {
+    const jobs = await jobsOf('first');
+    return { done: jobs.length === 0, value: jobs };
+  }, { what: 'the Job to be deleted', timeoutMs: 30_000 });
+  const { rows } = await env.pool.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'bulkhead' AND tablename LIKE $1", [`${names.base}%`]);
+  assert.equal(rows[0]?.n, '0', 'the staging table is dropped');
+});
