@@ -17,24 +17,27 @@ export class ContainerConfigError extends Error {}
 
 type KeyValues = Record<string, string>;
 
-async function secretData(source: ConfigSource, namespace: string, name: string): Promise<KeyValues | undefined> {
-  const secret = await source.secret(namespace, name);
-  if (!secret) return undefined;
-  const data: KeyValues = { ...secret.stringData };
-  for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = Buffer.from(value, 'base64').toString('utf8');
+type Kind = 'Secret' | 'ConfigMap';
+
+/** Plain values and base64 values (a Secret's data, a ConfigMap's binaryData) as one map of text. */
+function decoded(plain: KeyValues | undefined, base64: KeyValues | undefined): KeyValues {
+  const data: KeyValues = { ...plain };
+  for (const [key, value] of Object.entries(base64 ?? {})) data[key] = Buffer.from(value, 'base64').toString('utf8');
   return data;
 }
 
-async function configMapData(source: ConfigSource, namespace: string, name: string): Promise<KeyValues | undefined> {
+/** The keys of a Secret or ConfigMap; undefined when it does not exist. */
+async function readData(source: ConfigSource, kind: Kind, namespace: string, name: string): Promise<KeyValues | undefined> {
+  if (kind === 'Secret') {
+    const secret = await source.secret(namespace, name);
+    return secret && decoded(secret.stringData, secret.data);
+  }
   const configMap = await source.configMap(namespace, name);
-  if (!configMap) return undefined;
-  const data: KeyValues = { ...configMap.data };
-  for (const [key, value] of Object.entries(configMap.binaryData ?? {})) data[key] = Buffer.from(value, 'base64').toString('utf8');
-  return data;
+  return configMap && decoded(configMap.data, configMap.binaryData);
 }
 
 /** The value of one key of a Secret or ConfigMap, with the kubelet's error messages; undefined if optional and absent. */
-function keyValue(kind: 'Secret' | 'ConfigMap', data: KeyValues | undefined, ref: { namespace: string; name: string; key: string; optional: boolean }): string | undefined {
+function keyValue(kind: Kind, data: KeyValues | undefined, ref: { namespace: string; name: string; key: string; optional: boolean }): string | undefined {
   if (!data) {
     if (ref.optional) return undefined;
     throw new ContainerConfigError(`${kind.toLowerCase()} "${ref.name}" not found`);
@@ -87,7 +90,7 @@ export async function resolveContainerEnv(pod: V1Pod, container: V1Container, so
     if (!ref) continue;
     const kind = from.secretRef ? 'Secret' : 'ConfigMap';
     const name = ref.name ?? '';
-    const data = kind === 'Secret' ? await secretData(source, namespace, name) : await configMapData(source, namespace, name);
+    const data = await readData(source, kind, namespace, name);
     if (!data) {
       if (ref.optional) continue;
       throw new ContainerConfigError(`${kind.toLowerCase()} "${name}" not found`);
@@ -100,10 +103,10 @@ export async function resolveContainerEnv(pod: V1Pod, container: V1Container, so
     if (!from) value = expandReferences(variable.value ?? '', env);
     else if (from.secretKeyRef) {
       const { name = '', key, optional } = from.secretKeyRef;
-      value = keyValue('Secret', await secretData(source, namespace, name), { namespace, name, key, optional: !!optional });
+      value = keyValue('Secret', await readData(source, 'Secret', namespace, name), { namespace, name, key, optional: !!optional });
     } else if (from.configMapKeyRef) {
       const { name = '', key, optional } = from.configMapKeyRef;
-      value = keyValue('ConfigMap', await configMapData(source, namespace, name), { namespace, name, key, optional: !!optional });
+      value = keyValue('ConfigMap', await readData(source, 'ConfigMap', namespace, name), { namespace, name, key, optional: !!optional });
     } else if (from.fieldRef) value = fieldValue(pod, from.fieldRef.fieldPath);
     else throw new ContainerConfigError(`fake-kubelet does not support env ${variable.name}'s valueFrom`);
     if (value !== undefined) env[variable.name] = value;
