@@ -1,7 +1,8 @@
 /**
  * `npm test`'s runner: starts one embedded PostgreSQL for the whole run (unless DATABASE_URL names a server),
  * then runs every compiled *.test.js under dist/test with node's test runner. Each test file makes its own
- * database on that server (see test-database.ts).
+ * database on that server (see test-database.ts). When operator or chart tests are selected, it first makes sure
+ * test/tools/build-tools.sh has built their binaries (unless KUBEBUILDER_ASSETS provides them).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -20,6 +21,22 @@ const files = (readdirSync(distTest, { recursive: true }) as string[])
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
   .filter((f) => !postgresOnly || !relative(distTest, f).startsWith('operator'))
   .sort();
+
+// Operator and chart tests need kube-apiserver, etcd, kube-controller-manager, helm and promtool. build-tools.sh
+// builds what is missing (minutes, once) and returns at once when all is cached; KUBEBUILDER_ASSETS replaces it.
+const needsTools = files.some((f) => /^(operator|charts?)\b/.test(relative(distTest, f)));
+if (needsTools && !process.env.KUBEBUILDER_ASSETS) {
+  const script = fileURLToPath(new URL('../../../test/tools/build-tools.sh', import.meta.url));
+  const built = await new Promise<number>((resolve) => {
+    // Its progress (stderr) and its name=path lines (stdout) both go to our stderr.
+    const child = spawn('bash', [script], { stdio: ['ignore', process.stderr, process.stderr] });
+    child.on('close', (c) => resolve(c ?? 1));
+  });
+  if (built !== 0) {
+    process.stderr.write(`${script} failed (exit ${built}); the operator and chart tests need its binaries\n`);
+    process.exit(built);
+  }
+}
 
 let server: EmbeddedServer | undefined;
 const env = { ...process.env };
