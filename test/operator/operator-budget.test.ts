@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { waitFor } from '../harness/kubectl.js';
-import { itemsCsv, itemsImport, jobsStressRun, jobsTableSql, operatorEnv, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
+import { itemsCsv, itemsImport, jobsStressRun, jobsTableSql, operatorEnv, stopAfterTests, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
 
 interface Condition { type: string; status: string; reason: string; message: string }
 interface StressStatus { workers?: number; grantedWorkers?: number; selector?: string; conditions?: Condition[]; queue?: { pending?: number; completed?: number } }
@@ -19,6 +19,8 @@ const NS = 'budget';
 const MAX_CONNECTIONS = 12;
 let env: OperatorEnv;
 let operator: OperatorProcess;
+
+stopAfterTests(() => env);
 
 before(async () => {
   env = await operatorEnv({ maxConnections: MAX_CONNECTIONS, namespace: NS });

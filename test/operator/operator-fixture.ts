@@ -37,6 +37,21 @@ export interface OperatorEnv {
   /** The status of a CR (or other object), as kubectl sees it. */
   status<T = Record<string, unknown>>(resource: string, name: string): Promise<T | undefined>;
   waitStatus<T>(resource: string, name: string, what: string, done: (status: T) => boolean, timeoutMs?: number): Promise<T>;
+  /** Stops everything; keeps the control plane's files (logs, pod logs) when asked. */
+  stop(keepFiles: boolean): Promise<void>;
+}
+
+/**
+ * Call at module level: stops the file's environment after its tests, keeping the files when a test failed.
+ * (Hooks registered inside a before() hook would attach to the first test instead of the file.)
+ */
+export function stopAfterTests(env: () => OperatorEnv | undefined): void {
+  let allPassed = true;
+  afterEach((t) => {
+    // TestContext.passed exists on Node 20.12+, though @types/node 20 does not declare it yet.
+    if ((t as { passed?: boolean }).passed === false) allPassed = false;
+  });
+  after(() => env()?.stop(!allPassed));
 }
 
 /** Starts everything; everything is stopped after the file's tests (files are kept when one failed). */
@@ -56,21 +71,17 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const operators: ChildProcess[] = [];
-  let allPassed = true;
-  afterEach((t) => {
-    if ((t as { passed?: boolean }).passed === false) allPassed = false;
-  });
-  after(async () => {
-    for (const child of operators) if (child.exitCode === null) child.kill('SIGKILL');
-    await kubelet.stop();
-    await cp.stop({ keepFiles: !allPassed });
-    http.close();
-    await pool.end();
-    await server.stop();
-  });
   const status = async <T>(resource: string, name: string) => (await k.getJson<{ status?: T }>(resource, name, options.namespace))?.status;
   return {
     cp, kubelet, k, pg: server, pool, namespace: options.namespace,
+    stop: async (keepFiles) => {
+      for (const child of operators) if (child.exitCode === null) child.kill('SIGKILL');
+      await kubelet.stop();
+      await cp.stop({ keepFiles });
+      http.close();
+      await pool.end();
+      await server.stop();
+    },
     serveCsv: (name, body) => {
       bodies.set(name, body);
       return `http://127.0.0.1:${(http.address() as AddressInfo).port}/${name}`;

@@ -9,7 +9,7 @@ import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { waitFor } from '../harness/kubectl.js';
-import { itemsCsv, itemsImport, operatorEnv, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
+import { itemsCsv, itemsImport, operatorEnv, stopAfterTests, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
 
 interface ImportStatus {
   phase?: string;
@@ -23,6 +23,8 @@ interface ImportStatus {
 const NS = 'imports';
 let env: OperatorEnv;
 let operator: OperatorProcess;
+
+stopAfterTests(() => env);
 
 before(async () => {
   env = await operatorEnv({ maxConnections: 30, namespace: NS });
