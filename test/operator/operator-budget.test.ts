@@ -87,6 +87,7 @@ test('twenty CRs applied at once never exceed the capacity', async () => {
   await env.k.applyYaml(docs.join('---\n'));
   let peakSessions = 0;
   let peakGranted = 0;
+  let sawPending = false;
   const cap = await waitFor(async () => ({ done: (await capacity()) !== undefined, value: await capacity() }), { what: 'the capacity metric' });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -96,11 +97,19 @@ test('twenty CRs applied at once never exceed the capacity', async () => {
     const granted = items.reduce((sum, i) => sum + (i.kind === 'CsvImport' ? i.status?.grantedConnections ?? 0 : (i.status?.grantedWorkers ?? 0) * (i.spec.connectionsPerWorker ?? 1)), 0);
     peakGranted = Math.max(peakGranted, granted);
     const imports = items.filter((i) => i.kind === 'CsvImport');
+    sawPending ||= imports.some((i) => i.status?.phase === 'Pending');
     if (imports.every((i) => i.status?.phase === 'Succeeded')) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  process.stderr.write(`burst: capacity ${cap}, peak granted ${peakGranted}, peak runner sessions ${peakSessions}\n`);
+  assert.ok(sawPending, 'the burst was larger than the capacity, so some import had to wait');
+  assert.ok(peakGranted > 0 && peakSessions > 0);
   assert.ok(cap !== undefined && peakGranted <= cap, `granted ${peakGranted} > capacity ${cap}`);
   assert.ok(cap !== undefined && peakSessions <= cap, `runner sessions ${peakSessions} > capacity ${cap}`);
   const list = await env.k.kubectl(['get', 'csvimports', '-n', NS, '-o', 'jsonpath={.items[*].status.phase}']);
   assert.deepEqual([...new Set(list.stdout.split(' ').filter(Boolean))], ['Succeeded'], 'every import ran in the end');
+  const ended = await env.waitStatus<StressStatus>('stressrun', 'burst-1', 'to end after durationSeconds', (s) => cond(s, 'Succeeded')?.status === 'True', 60_000);
+  assert.equal(ended.grantedWorkers, 0, 'an ended run gives its workers back');
+  const dep = await env.k.getJson<{ spec: { replicas: number } }>('deployment', 'burst-1', NS);
+  assert.equal(dep?.spec.replicas, 0, 'durationSeconds scales the workers to 0');
 });

@@ -33,7 +33,8 @@ export interface OperatorEnv {
   namespace: string;
   /** Serves CSV bodies at http://127.0.0.1:port/<name>. */
   serveCsv(name: string, body: string): string;
-  startOperator(extra?: string[]): Promise<OperatorProcess>;
+  /** Starts `bulkhead operator` on this namespace; `identity` becomes its POD_NAME (its Lease identity). */
+  startOperator(extra?: string[], identity?: string): Promise<OperatorProcess>;
   /** The status of a CR (or other object), as kubectl sees it. */
   status<T = Record<string, unknown>>(resource: string, name: string): Promise<T | undefined>;
   waitStatus<T>(resource: string, name: string, what: string, done: (status: T) => boolean, timeoutMs?: number): Promise<T>;
@@ -86,10 +87,10 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
       bodies.set(name, body);
       return `http://127.0.0.1:${(http.address() as AddressInfo).port}/${name}`;
     },
-    startOperator: async (extra = []) => {
+    startOperator: async (extra = [], identity = 'operator-test') => {
       const port = await freePort();
       const child = spawn(process.execPath, [CLI, 'operator', '--kubeconfig', cp.kubeconfig, '--namespaces', options.namespace, '--port', String(port),
-        '--observe-interval-seconds', '1', '--resync-seconds', '2', '--headroom', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: options.namespace } });
+        '--observe-interval-seconds', '1', '--resync-seconds', '2', '--headroom', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: options.namespace, POD_NAME: identity } });
       operators.push(child);
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
