@@ -13,6 +13,9 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/crds ./crds
-# Runs as the image's unprivileged node user; the pod's restricted securityContext expects a non-root UID.
-USER 1000:1000
-ENTRYPOINT ["node", "/app/dist/runners/cli.js"]
+# Pods run `bulkhead import`, `bulkhead worker` and `bulkhead operator` as their command, so it is on PATH.
+RUN ln -s /app/dist/runners/cli.js /usr/local/bin/bulkhead
+# Runs as an unprivileged user; the pods' restricted securityContext sets a non-root UID of its own (65532),
+# which can read everything here (the files are world-readable) and writes only to /tmp and the termination log.
+USER 65532:65532
+ENTRYPOINT ["bulkhead"]
