@@ -19,32 +19,29 @@ export function customResourceKind<T extends KubernetesObject>(api: CustomObject
   };
 }
 
-/** Jobs that the operator made (labelled managed-by bulkhead). */
-export function jobKind(api: BatchV1Api): ResourceKind<V1Job> {
+/** A built-in kind, restricted to the objects the operator made (labelled managed-by bulkhead). */
+function managedKind<T extends KubernetesObject>(
+  what: string,
+  prefix: string,
+  inNamespace: (q: { namespace: string; labelSelector: string }) => Promise<KubernetesListObject<T>>,
+  everywhere: (q: { labelSelector: string }) => Promise<KubernetesListObject<T>>,
+): ResourceKind<T> {
   return {
-    what: 'jobs',
-    path: scoped('/apis/batch/v1', 'jobs'),
+    what,
+    path: scoped(prefix, what),
     labelSelector: MANAGED,
-    list: (namespace) => (namespace ? api.listNamespacedJob({ namespace, labelSelector: MANAGED }) : api.listJobForAllNamespaces({ labelSelector: MANAGED })),
+    list: (namespace) => (namespace ? inNamespace({ namespace, labelSelector: MANAGED }) : everywhere({ labelSelector: MANAGED })),
   };
 }
+
+/** Jobs that the operator made. */
+export const jobKind = (api: BatchV1Api): ResourceKind<V1Job> =>
+  managedKind('jobs', '/apis/batch/v1', (q) => api.listNamespacedJob(q), (q) => api.listJobForAllNamespaces(q));
 
 /** Deployments that the operator made. */
-export function deploymentKind(api: AppsV1Api): ResourceKind<V1Deployment> {
-  return {
-    what: 'deployments',
-    path: scoped('/apis/apps/v1', 'deployments'),
-    labelSelector: MANAGED,
-    list: (namespace) => (namespace ? api.listNamespacedDeployment({ namespace, labelSelector: MANAGED }) : api.listDeploymentForAllNamespaces({ labelSelector: MANAGED })),
-  };
-}
+export const deploymentKind = (api: AppsV1Api): ResourceKind<V1Deployment> =>
+  managedKind('deployments', '/apis/apps/v1', (q) => api.listNamespacedDeployment(q), (q) => api.listDeploymentForAllNamespaces(q));
 
 /** Runner pods (their templates carry the managed-by label). */
-export function podKind(api: CoreV1Api): ResourceKind<V1Pod> {
-  return {
-    what: 'pods',
-    path: scoped('/api/v1', 'pods'),
-    labelSelector: MANAGED,
-    list: (namespace) => (namespace ? api.listNamespacedPod({ namespace, labelSelector: MANAGED }) : api.listPodForAllNamespaces({ labelSelector: MANAGED })),
-  };
-}
+export const podKind = (api: CoreV1Api): ResourceKind<V1Pod> =>
+  managedKind('pods', '/api/v1', (q) => api.listNamespacedPod(q), (q) => api.listPodForAllNamespaces(q));
