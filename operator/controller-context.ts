@@ -1,4 +1,4 @@
-import type { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, V1Deployment, V1Job } from '@kubernetes/client-node';
 import type { Logger } from '../runners/shared/logger.js';
 import type { BudgetRegistry } from './budget/budget-registry.js';
 import type { SecretCache } from './database/secret-cache.js';
@@ -23,7 +23,6 @@ export interface ControllerContext {
     stressRuns: ResourceWatch<StressRun>;
     jobs: ResourceWatch<V1Job>;
     deployments: ResourceWatch<V1Deployment>;
-    pods: ResourceWatch<V1Pod>;
   };
   queue: WorkQueue;
   registry: BudgetRegistry;

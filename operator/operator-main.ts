@@ -14,7 +14,7 @@ import { describeApiError } from './kube/api-errors.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { LeaderElection } from './kube/leader-election.js';
 import { watchResource } from './kube/resource-watch.js';
-import { customResourceKind, deploymentKind, jobKind, podKind } from './kube/watched-kinds.js';
+import { customResourceKind, deploymentKind, jobKind } from './kube/watched-kinds.js';
 import { WorkQueue } from './kube/work-queue.js';
 import { observeServers } from './observer/observe-servers.js';
 import { QueueSampler } from './observer/queue-sampler.js';
@@ -66,7 +66,6 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
     stressRuns: watchResource<StressRun>(kc, customResourceKind(api.custom, 'StressRun'), ns, (o) => queue.add(`StressRun/${o.metadata.namespace}/${o.metadata.name}`), log),
     jobs: watchResource(kc, jobKind(api.batch), ns, onImport, log),
     deployments: watchResource(kc, deploymentKind(api.apps), ns, onStress, log),
-    pods: watchResource(kc, podKind(core), ns, (p) => (onImport(p), onStress(p)), log),
   };
   const ctx: ControllerContext = {
     config,

@@ -9,7 +9,7 @@ export interface ImportObservation {
   cr: CsvImport;
   /** Every Job labelled for this CR, any generation. */
   jobs: readonly V1Job[];
-  /** Pods of the current generation's Job. */
+  /** Pods of the current generation's Job, read once it has finished (for the termination message). */
   pods: readonly V1Pod[];
   /** The budget's answer, when the CR is waiting for or holds a grant. */
   admission: { admitted: boolean; message: string } | undefined;
@@ -43,6 +43,11 @@ function jobFinished(job: V1Job, type: 'Complete' | 'Failed'): boolean {
   return job.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 }
 
+/** Whether a Job has ended, so its pods' termination messages are worth reading. */
+export function importJobEnded(job: V1Job): boolean {
+  return jobFinished(job, 'Complete') || jobFinished(job, 'Failed');
+}
+
 /** Whether a run of this generation already ended; ended runs are never started again. */
 export function importFinished(cr: CsvImport): boolean {
   return cr.status?.observedGeneration === cr.metadata.generation && (cr.status?.phase === 'Succeeded' || cr.status?.phase === 'Failed');
@@ -57,7 +62,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
   const current = o.jobs.find((j) => j.metadata?.name === jobName);
   const stale = o.jobs.filter((j) => j.metadata?.name !== jobName);
   const deleteJobs = stale.filter((j) => !j.metadata?.deletionTimestamp).map((j) => j.metadata?.name ?? '').filter(Boolean);
-  const staleActive = stale.some((j) => (j.status?.active ?? 0) > 0 || !(jobFinished(j, 'Complete') || jobFinished(j, 'Failed')));
+  const staleActive = stale.some((j) => (j.status?.active ?? 0) > 0 || !importJobEnded(j));
   const events: ImportEvent[] = [];
   const newGeneration = previous.observedGeneration !== generation;
   let conditions: Condition[] = previous.conditions ?? [];
@@ -128,7 +133,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
     return result('Failed', { status: { ...started, ...timings, rows, grantedConnections: 0 } });
   }
 
-  const running = o.pods.some((p) => p.status?.phase === 'Running');
+  const running = (current.status?.ready ?? current.status?.active ?? 0) > 0;
   if (running && previous.phase !== 'Running') events.push({ type: 'Normal', reason: 'Started', message: `Job ${jobName} is running` });
   cond('BudgetAdmitted', 'True', 'Admitted', `granted ${cr.spec.connections} connection(s)`);
   return result(running ? 'Running' : 'Admitted', { holdsGrant: true, wantsAdmission: true, status: { ...started, grantedConnections: cr.spec.connections } });

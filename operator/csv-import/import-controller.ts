@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { describeWait } from '../budget/server-budget.js';
 import { CLEANUP_FINALIZER, type ControllerContext } from '../controller-context.js';
 import type { DatabaseSecret } from '../database/database-secret.js';
@@ -7,7 +7,7 @@ import { describeApiError, httpStatus, unlessNotFound } from '../kube/api-errors
 import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
-import { decideImport, importFinished } from './decide-import.js';
+import { decideImport, importFinished, importJobEnded } from './decide-import.js';
 import { dropImportStaging } from './finalize-import.js';
 import { readImportProgress } from './import-progress.js';
 import { buildImportJob, CSV_IMPORT_LABEL, importJobName, type CsvImport } from './import-job.js';
@@ -19,7 +19,7 @@ const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 /** Reconciles one CsvImport: finalizer, budget admission, its Job, and its status. */
 export async function reconcileImport(ctx: ControllerContext, namespace: string, name: string): Promise<void> {
   const key = `CsvImport/${namespace}/${name}`;
-  const cr = ctx.watches.imports.get(namespace, name);
+  let cr = ctx.watches.imports.get(namespace, name);
   if (!cr) {
     ctx.registry.release(key);
     requeueServer(ctx, key);
@@ -27,14 +27,18 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   }
   if (cr.metadata.deletionTimestamp) return finalizeImport(ctx, cr, key);
   if (!cr.metadata.finalizers?.includes(CLEANUP_FINALIZER)) {
-    await setFinalizers(ctx, cr, [...(cr.metadata.finalizers ?? []), CLEANUP_FINALIZER]);
-    return; // the update comes back through the watch
+    // Go on with the patched object rather than wait for the watch to bring it back: a first reconcile
+    // creates the Job in one pass.
+    const patched = await setFinalizers(ctx, cr, [...(cr.metadata.finalizers ?? []), CLEANUP_FINALIZER]);
+    if (!patched) return;
+    cr = patched;
   }
 
   const { secret, specError } = await resolveImportSpec(ctx, cr);
   const jobs = ctx.watches.jobs.list(namespace).filter((j) => j.metadata?.labels?.[CSV_IMPORT_LABEL] === cr.metadata.name.slice(0, 63));
   const jobName = importJobName(cr);
-  const pods = ctx.watches.pods.list(namespace).filter((p) => p.metadata?.labels?.[JOB_NAME_LABEL] === jobName);
+  const current = jobs.find((j) => j.metadata?.name === jobName);
+  const pods = current && importJobEnded(current) ? await podsOfJobs(ctx, namespace, [jobName]) : [];
   let admission: { admitted: boolean; message: string } | undefined;
   if (secret && !specError && !importFinished(cr)) {
     const budget = await decideServer(ctx, secret.server, secret.url, key);
@@ -80,9 +84,8 @@ async function finalizeImport(ctx: ControllerContext, cr: CsvImport, key: string
   for (const job of jobs) {
     if (!job.metadata?.deletionTimestamp) await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: job.metadata?.name ?? '', propagationPolicy: 'Background' }));
   }
-  const jobNames = new Set(jobs.map((j) => j.metadata?.name));
-  const podsLeft = ctx.watches.pods.list(namespace).some((p) => jobNames.has(p.metadata?.labels?.[JOB_NAME_LABEL]));
-  if (podsLeft) {
+  const podsLeft = await podsOfJobs(ctx, namespace, jobs.map((j) => j.metadata?.name ?? ''));
+  if (podsLeft.length > 0) {
     ctx.queue.addAfter(key, 1000); // the runner is still stopping; staging is dropped once it is gone
     return;
   }
@@ -103,16 +106,27 @@ async function finalizeImport(ctx: ControllerContext, cr: CsvImport, key: string
   ctx.log.info({ event: 'finalized', object: `${namespace}/${name}` }, 'removed the Job and staging of a deleted CsvImport');
 }
 
-/** Replaces the finalizer list, guarded by the resourceVersion it was read at. */
-async function setFinalizers(ctx: ControllerContext, cr: CsvImport, finalizers: string[]): Promise<void> {
+/**
+ * The pods of some Jobs, read from the API when needed (a Job's end, a deletion) rather than watched: a pod
+ * cache would be the largest part of the operator's memory for a few reads per import.
+ */
+async function podsOfJobs(ctx: ControllerContext, namespace: string, jobNames: string[]): Promise<V1Pod[]> {
+  const names = jobNames.filter(Boolean);
+  if (names.length === 0) return [];
+  const { items } = await ctx.api.core.listNamespacedPod({ namespace, labelSelector: `${JOB_NAME_LABEL} in (${names.join(',')})` });
+  return items;
+}
+
+/** Replaces the finalizer list, guarded by the resourceVersion it was read at; undefined when the CR is gone. */
+async function setFinalizers(ctx: ControllerContext, cr: CsvImport, finalizers: string[]): Promise<CsvImport | undefined> {
   const { namespace, name, resourceVersion } = cr.metadata;
   try {
-    await ctx.api.custom.patchNamespacedCustomObject(
+    return (await ctx.api.custom.patchNamespacedCustomObject(
       { group: GROUP, version: VERSION, namespace, plural: KINDS.CsvImport.plural, name, body: { metadata: { finalizers, resourceVersion } } },
       MERGE_PATCH,
-    );
+    )) as CsvImport;
   } catch (err) {
-    if (httpStatus(err) === 404) return;
+    if (httpStatus(err) === 404) return undefined;
     throw new Error(`while updating the finalizers of CsvImport ${namespace}/${name}: ${describeApiError(err)}`, { cause: err });
   }
 }

@@ -1,4 +1,4 @@
-import type { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesListObject, KubernetesObject, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { AppsV1Api, BatchV1Api, CustomObjectsApi, KubernetesListObject, KubernetesObject, V1Deployment, V1Job } from '@kubernetes/client-node';
 import { MANAGED_BY } from '../pods/runner-pod.js';
 import { GROUP, KINDS, VERSION, type KindName } from './custom-resource.js';
 import type { ResourceKind } from './resource-watch.js';
@@ -41,7 +41,3 @@ export const jobKind = (api: BatchV1Api): ResourceKind<V1Job> =>
 /** Deployments that the operator made. */
 export const deploymentKind = (api: AppsV1Api): ResourceKind<V1Deployment> =>
   managedKind('deployments', '/apis/apps/v1', (q) => api.listNamespacedDeployment(q), (q) => api.listDeploymentForAllNamespaces(q));
-
-/** Runner pods (their templates carry the managed-by label). */
-export const podKind = (api: CoreV1Api): ResourceKind<V1Pod> =>
-  managedKind('pods', '/api/v1', (q) => api.listNamespacedPod(q), (q) => api.listPodForAllNamespaces(q));

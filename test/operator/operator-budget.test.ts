@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { waitFor } from '../harness/kubectl.js';
+import { runCli } from '../harness/run-cli.js';
 import { itemsCsv, itemsImport, jobsStressRun, jobsTableSql, operatorEnv, stopAfterTests, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
 
 interface Condition { type: string; status: string; reason: string; message: string }
@@ -49,6 +50,16 @@ test('a StressRun gets only the workers that fit and shows BudgetLimited=True; a
   assert.equal(limited.selector, 'bulkhead.dev/stressrun=churn');
   const dep = await env.k.getJson<{ spec: { replicas: number } }>('deployment', 'churn', NS);
   assert.equal(dep?.spec.replicas, granted);
+  const before = (await env.status<StressStatus>('stressrun', 'churn'))?.grantedWorkers;
+  const ledger = await runCli(['budget', '--database-url', env.pg.url, '--kubeconfig', env.cp.kubeconfig, '--headroom', '0', '--json']);
+  const after = (await env.status<StressStatus>('stressrun', 'churn'))?.grantedWorkers;
+  assert.equal(ledger.code, 0, ledger.stderr);
+  const printed = JSON.parse(ledger.stdout) as { maxConnections: number; granted: number; grants: { claim: string; connections: number }[] };
+  assert.equal(printed.maxConnections, MAX_CONNECTIONS);
+  // The grant follows the external load (the test's own sessions come and go), so compare with the status around the call.
+  assert.deepEqual(printed.grants.map((g) => g.claim), [`StressRun/${NS}/churn`]);
+  assert.ok([before, after].includes(printed.grants[0]?.connections), `budget printed ${printed.grants[0]?.connections}, status said ${before} then ${after}`);
+  assert.ok(!ledger.stdout.includes(env.pg.url) && !ledger.stderr.includes(env.pg.url));
 
   await env.k.applyYaml(itemsImport(NS, 'waiting', env.serveCsv('w.csv', itemsCsv(1, 100))));
   const pending = await env.waitStatus<ImportStatus>('csvimport', 'waiting', 'to wait in Pending', (s) => s.phase === 'Pending');

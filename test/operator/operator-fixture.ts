@@ -31,8 +31,8 @@ export interface OperatorEnv {
   pg: EmbeddedServer;
   pool: pg.Pool;
   namespace: string;
-  /** Serves CSV bodies at http://127.0.0.1:port/<name>. */
-  serveCsv(name: string, body: string): string;
+  /** Serves CSV bodies at http://127.0.0.1:port/<name>; with `hold`, the second half waits until it resolves. */
+  serveCsv(name: string, body: string, hold?: Promise<void>): string;
   /** Starts `bulkhead operator` on this namespace; `identity` becomes its POD_NAME (its Lease identity). */
   startOperator(extra?: string[], identity?: string): Promise<OperatorProcess>;
   /** The status of a CR (or other object), as kubectl sees it. */
@@ -64,11 +64,14 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
   const pool = new pg.Pool({ connectionString: server.url, max: 2, application_name: 'operator-test' });
   await k.createNamespace(options.namespace);
   await k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-app', namespace: options.namespace }, stringData: { uri: server.url } }));
-  const bodies = new Map<string, string>();
+  const bodies = new Map<string, { body: string; hold: Promise<void> | undefined }>();
   const http: Server = createServer((req, res) => {
-    const body = bodies.get((req.url ?? '').slice(1));
-    if (body === undefined) res.writeHead(404).end();
-    else res.writeHead(200, { 'content-type': 'text/csv' }).end(body);
+    const found = bodies.get((req.url ?? '').slice(1));
+    if (found === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/csv' });
+    const half = found.body.indexOf('\n', Math.floor(found.body.length / 2)) + 1;
+    res.write(found.body.slice(0, half));
+    void (found.hold ?? Promise.resolve()).then(() => res.end(found.body.slice(half)));
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const operators: ChildProcess[] = [];
@@ -83,8 +86,8 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
       await pool.end();
       await server.stop();
     },
-    serveCsv: (name, body) => {
-      bodies.set(name, body);
+    serveCsv: (name, body, hold) => {
+      bodies.set(name, { body, hold });
       return `http://127.0.0.1:${(http.address() as AddressInfo).port}/${name}`;
     },
     startOperator: async (extra = [], identity = 'operator-test') => {

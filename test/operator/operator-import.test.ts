@@ -82,21 +82,39 @@ test('the API server refuses invalid CsvImports with a message that names the fi
     assert.notEqual(r.code, 0, `${what} was accepted`);
     assert.match(r.stderr, field, `${what}: ${r.stderr}`);
   }
+  const stress = await env.k.kubectl(['apply', '-f', '-'], { stdin: stringify({
+    apiVersion: 'bulkhead.dev/v1alpha1', kind: 'StressRun', metadata: { name: 'bad-stress', namespace: NS },
+    spec: { queue: { table: 'jobs', idColumn: 'id', statusColumn: 'status', urlColumn: 'url' }, processor: { type: 'sleep', http: {} }, workers: -1 },
+  }) });
+  assert.notEqual(stress.code, 0);
+  assert.match(stress.stderr, /spec\.workers/);
+  assert.match(stress.stderr, /spec\.processor/);
 });
 
-test('editing the spec runs the import again as a new Job; a restarted operator makes no second Job', async () => {
+test('editing the spec runs the import again as a new Job', async () => {
   const url = env.serveCsv('second.csv', itemsCsv(1, 600, 2));
   await env.k.applyYaml(itemsImport(NS, 'first', url));
   const status = await env.waitStatus<ImportStatus>('csvimport', 'first', 'to succeed for generation 2', (s) => s.observedGeneration === 2 && (s.phase === 'Succeeded' || s.phase === 'Failed'), 90_000);
   assert.equal(status.phase, 'Succeeded', JSON.stringify(status));
   assert.deepEqual({ inserted: status.rows?.inserted, updated: status.rows?.updated }, { inserted: 100, updated: 500 });
   assert.equal((await jobsOf('first')).length, 1, 'the first generation\'s Job was replaced, not kept running beside');
+});
 
+test('restarting the operator mid-run creates no second Job and keeps the grant', async () => {
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await env.k.applyYaml(itemsImport(NS, 'slow', env.serveCsv('slow.csv', itemsCsv(5001, 6000), held)));
+  const running = await env.waitStatus<ImportStatus>('csvimport', 'slow', 'to run', (s) => s.phase === 'Running', 60_000);
+  assert.equal(running.grantedConnections, 1);
   await operator.stop();
   operator = await env.startOperator();
-  await new Promise((r) => setTimeout(r, 3000)); // a few resyncs
-  assert.equal((await jobsOf('first')).length, 1, 'no duplicate Job after a restart');
-  assert.equal((await env.status<ImportStatus>('csvimport', 'first'))?.phase, 'Succeeded');
+  await new Promise((r) => setTimeout(r, 3000)); // a few resyncs of the new operator
+  assert.equal((await jobsOf('slow')).length, 1, 'no duplicate Job after a restart');
+  const still = await env.status<ImportStatus>('csvimport', 'slow');
+  assert.deepEqual([still?.phase, still?.grantedConnections], ['Running', 1], 'the grant survives the restart');
+  release();
+  const done = await env.waitStatus<ImportStatus>('csvimport', 'slow', 'to succeed', (s) => s.phase === 'Succeeded' || s.phase === 'Failed', 60_000);
+  assert.deepEqual([done.phase, done.rows?.inserted, done.grantedConnections], ['Succeeded', 1000, 0]);
 });
 
 test('deleting a CsvImport removes its Job and its staging tables', async () => {
