@@ -1,0 +1,68 @@
+{{/* The base name of every object: the release name, or "<release>-bulkhead" when it does not say bulkhead. */}}
+{{- define "bulkhead.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels that select the operator's pods; they must never change across upgrades. */}}
+{{- define "bulkhead.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{/* Labels on every object of the chart. */}}
+{{- define "bulkhead.labels" -}}
+{{ include "bulkhead.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "bulkhead.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{/* "true" when leader election is on: asked for, or needed because more than one replica runs. */}}
+{{- define "bulkhead.leaderElect" -}}
+{{- if or .Values.leaderElection.enabled (gt (int .Values.replicas) 1) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The operator's permissions on the objects it manages, shared by the ClusterRole (all namespaces) and the
+per-namespace Roles (values.namespaces).
+*/}}
+{{- define "bulkhead.rules" -}}
+# Its own kinds: read them, and write metadata (finalizers) and status. It never writes spec.
+- apiGroups: [bulkhead.dev]
+  resources: [csvimports, stressruns]
+  verbs: [get, list, watch, update, patch]
+- apiGroups: [bulkhead.dev]
+  resources: [csvimports/status, stressruns/status]
+  verbs: [get, update, patch]
+# Owner references with blockOwnerDeletion need update on the owner's finalizers.
+- apiGroups: [bulkhead.dev]
+  resources: [csvimports/finalizers, stressruns/finalizers]
+  verbs: [update]
+# The children: an import's Job, a StressRun's Deployment.
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [get, list, watch, create, update, patch, delete]
+# Runner pods: readiness, and an import's summary from its termination message.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
+# The database Secrets that CsvImports and StressRuns name, to measure each server's budget.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
+- apiGroups: ["", events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+{{- end -}}

@@ -1,0 +1,328 @@
+/**
+ * The Helm chart in charts/bulkhead, checked with the real helm and promtool (built from Go modules by
+ * test/tools/build-tools.sh; a missing tool fails the test with toolPath's message): lint, the rendered
+ * objects for default values and for a namespaced, leader-elected, alerting variant, the CRDs against
+ * crds/, and the alerts with `promtool check rules` and `promtool test rules` (test/chart/alerts.test.yaml).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+import { toolPath } from '../harness/tools.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const chart = join(repo, 'charts', 'bulkhead');
+const releaseNamespace = 'bulkhead-system';
+const work = mkdtempSync(join(tmpdir(), 'bulkhead-chart-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+/** The variant: two namespaces, leader election asked for with one replica, the PrometheusRule on. */
+const variant = {
+  namespaces: ['etl', 'loadtest'],
+  leaderElection: { enabled: true },
+  prometheusRule: { enabled: true },
+  serviceMonitor: { enabled: true },
+};
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+interface PolicyRule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+interface RbacRole extends Manifest { rules: PolicyRule[] }
+interface RbacBinding extends Manifest {
+  roleRef: { kind: string; name: string };
+  subjects: { kind: string; name: string; namespace?: string }[];
+}
+interface Probe { httpGet: { path: string; port: string | number } }
+interface Container {
+  image: string;
+  command?: string[];
+  args: string[];
+  env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } }; value?: string }[];
+  ports: { name: string; containerPort: number }[];
+  livenessProbe: Probe;
+  readinessProbe: Probe;
+  securityContext: Record<string, unknown>;
+  resources: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+interface Deployment extends Manifest {
+  spec: {
+    replicas: number;
+    strategy?: { type: string };
+    template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown>; containers: Container[] } };
+  };
+}
+interface PrometheusRule extends Manifest {
+  spec: { groups: { name: string; rules: { alert: string; expr: string }[] }[] };
+}
+
+function run(tool: string, args: string[]): string {
+  const path = toolPath(tool);
+  try {
+    return execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`${tool} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
+  }
+}
+
+function valuesFile(name: string, values: object): string {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, stringify(values));
+  return file;
+}
+
+/** `helm template` of the chart, as parsed objects. */
+function render(values: object = {}): Manifest[] {
+  const out = run('helm', ['template', 'bulkhead', chart, '--namespace', releaseNamespace, '--values', valuesFile('render', values)]);
+  return parseAllDocuments(out).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
+}
+
+function ofKind<T extends Manifest>(objects: Manifest[], kind: string): T[] {
+  return objects.filter((o) => o.kind === kind) as T[];
+}
+
+function only<T extends Manifest>(objects: Manifest[], kind: string): T {
+  const found = ofKind<T>(objects, kind);
+  assert.equal(found.length, 1, `expected one ${kind}, got ${found.length}`);
+  return found[0]!;
+}
+
+function operatorContainer(objects: Manifest[]): Container {
+  const containers = only<Deployment>(objects, 'Deployment').spec.template.spec.containers;
+  assert.equal(containers.length, 1);
+  return containers[0]!;
+}
+
+/** The value after a flag in an args list, or undefined when the flag is absent. */
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+}
+
+/** Rules as comparable strings, one per (group, resource), e.g. "batch/jobs: create,delete,get". */
+function flatten(rules: PolicyRule[]): string[] {
+  assert.ok(rules.every((r) => !r.resourceNames), 'no rule is expected to carry resourceNames');
+  return rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g || 'core'}/${res}: ${[...r.verbs].sort().join(',')}`))).sort();
+}
+
+const expectedRules = [
+  'apps/deployments: create,delete,get,list,patch,update,watch',
+  'batch/jobs: create,delete,get,list,patch,update,watch',
+  'bulkhead.dev/csvimports/finalizers: update',
+  'bulkhead.dev/csvimports/status: get,patch,update',
+  'bulkhead.dev/csvimports: get,list,patch,update,watch',
+  'bulkhead.dev/stressruns/finalizers: update',
+  'bulkhead.dev/stressruns/status: get,patch,update',
+  'bulkhead.dev/stressruns: get,list,patch,update,watch',
+  'core/events: create,patch',
+  'core/pods: get,list,watch',
+  'core/secrets: get',
+  'events.k8s.io/events: create,patch',
+];
+
+test('helm lint --strict passes with the default values and with the variant', () => {
+  run('helm', ['lint', '--strict', chart, '--namespace', releaseNamespace]);
+  run('helm', ['lint', '--strict', chart, '--namespace', releaseNamespace, '--values', valuesFile('lint-variant', variant)]);
+});
+
+test('default values: one operator replica, no leader election, replaced rather than rolled, the operator image everywhere', () => {
+  const objects = render();
+  const deployment = only<Deployment>(objects, 'Deployment');
+  assert.equal(deployment.metadata.namespace, releaseNamespace);
+  assert.equal(deployment.spec.replicas, 1);
+  assert.equal(deployment.spec.strategy?.type, 'Recreate');
+  const c = operatorContainer(objects);
+  assert.equal(c.image, 'bulkhead:0.1.0');
+  assert.deepEqual(c.args, [
+    'operator', '--port', '8080', '--runner-image', 'bulkhead:0.1.0',
+    '--observe-interval-seconds', '10', '--headroom', '10%',
+  ]);
+  assert.equal(c.command, undefined, 'the image entrypoint is the bulkhead CLI');
+  assert.deepEqual(ofKind(objects, 'Role'), [], 'no Lease Role without leader election');
+});
+
+test('default values: downward-API env, /healthz and /readyz probes on the metrics port, a restricted securityContext', () => {
+  const objects = render();
+  const c = operatorContainer(objects);
+  const env = Object.fromEntries(c.env.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+  assert.deepEqual(env, { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' });
+  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  assert.equal(c.livenessProbe.httpGet.port, 'http');
+  assert.equal(c.readinessProbe.httpGet.port, 'http');
+  assert.deepEqual(c.securityContext, {
+    runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+  });
+  const pod = only<Deployment>(objects, 'Deployment').spec.template.spec;
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  assert.ok(c.resources.requests?.cpu && c.resources.requests.memory && c.resources.limits?.memory, 'requests and a memory limit');
+});
+
+test('default values: a ClusterRole with exactly the rules the operator needs, bound to its ServiceAccount only', () => {
+  const objects = render();
+  const sa = only(objects, 'ServiceAccount');
+  assert.equal(only<Deployment>(objects, 'Deployment').spec.template.spec.serviceAccountName, sa.metadata.name);
+  assert.deepEqual(flatten(only<RbacRole>(objects, 'ClusterRole').rules), expectedRules);
+  const binding = only<RbacBinding>(objects, 'ClusterRoleBinding');
+  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: only(objects, 'ClusterRole').metadata.name });
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: releaseNamespace }]);
+});
+
+test('a namespaces list: --namespaces a,b, and a Role and RoleBinding in each namespace instead of any ClusterRole', () => {
+  const objects = render({ namespaces: variant.namespaces });
+  assert.equal(flag(operatorContainer(objects).args, '--namespaces'), 'etl,loadtest');
+  assert.deepEqual(ofKind(objects, 'ClusterRole'), []);
+  assert.deepEqual(ofKind(objects, 'ClusterRoleBinding'), []);
+  const roles = ofKind<RbacRole>(objects, 'Role');
+  assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ['etl', 'loadtest']);
+  for (const role of roles) assert.deepEqual(flatten(role.rules), expectedRules);
+  const bindings = ofKind<RbacBinding>(objects, 'RoleBinding');
+  assert.deepEqual(bindings.map((b) => `${b.metadata.namespace} -> Role ${b.roleRef.name}`).sort(),
+    roles.map((r) => `${r.metadata.namespace} -> Role ${r.metadata.name}`).sort());
+});
+
+test('leader election: on when asked for or with replicas > 1, with a Lease Role in the release namespace', () => {
+  for (const values of [{ leaderElection: { enabled: true } }, { replicas: 2 }]) {
+    const objects = render(values);
+    const args = operatorContainer(objects).args;
+    assert.ok(args.includes('--leader-elect'), `--leader-elect with ${JSON.stringify(values)}`);
+    assert.equal(flag(args, '--lease-namespace'), releaseNamespace);
+    assert.equal(only<Deployment>(objects, 'Deployment').spec.strategy, undefined, 'rolling updates are safe with a leader');
+    const role = only<RbacRole>(objects, 'Role');
+    assert.equal(role.metadata.namespace, releaseNamespace);
+    assert.deepEqual(flatten(role.rules), ['coordination.k8s.io/leases: create,get,update']);
+    const binding = only<RbacBinding>(objects, 'RoleBinding');
+    assert.equal(binding.metadata.namespace, releaseNamespace);
+    assert.equal(binding.roleRef.name, role.metadata.name);
+  }
+  assert.ok(!operatorContainer(render()).args.includes('--leader-elect'));
+});
+
+test('runner pods get no API access: the only ServiceAccount is the operator\'s, and every binding names only it', () => {
+  for (const values of [{}, variant]) {
+    const objects = render(values);
+    const sa = only(objects, 'ServiceAccount');
+    const bindings = [...ofKind<RbacBinding>(objects, 'ClusterRoleBinding'), ...ofKind<RbacBinding>(objects, 'RoleBinding')];
+    assert.ok(bindings.length > 0);
+    for (const b of bindings) {
+      assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: releaseNamespace }], b.metadata.name);
+    }
+    assert.deepEqual(ofKind(objects, 'Secret'), [], 'the chart carries no credentials');
+  }
+});
+
+test('the runner image defaults to the operator image and can be set apart', () => {
+  const args = operatorContainer(render({ image: { repository: 'registry.example/bulkhead', tag: '1.2.3' }, runnerImage: 'registry.example/runner:9' })).args;
+  assert.equal(flag(args, '--runner-image'), 'registry.example/runner:9');
+  assert.equal(operatorContainer(render({ image: { repository: 'registry.example/bulkhead', tag: '1.2.3' } })).image, 'registry.example/bulkhead:1.2.3');
+});
+
+test('a metrics Service always; the ServiceMonitor and PrometheusRule only when enabled', () => {
+  const defaults = render();
+  const service = only<Manifest & { spec: { ports: { name: string; port: number; targetPort: string }[] } }>(defaults, 'Service');
+  assert.deepEqual(service.spec.ports.map((p) => [p.name, p.port, p.targetPort]), [['metrics', 8080, 'http']]);
+  assert.deepEqual(ofKind(defaults, 'ServiceMonitor'), []);
+  assert.deepEqual(ofKind(defaults, 'PrometheusRule'), []);
+  const on = render(variant);
+  const monitor = only<Manifest & { spec: { endpoints: { port: string; path: string }[] } }>(on, 'ServiceMonitor');
+  assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
+  assert.equal(only(on, 'PrometheusRule').metadata.namespace, releaseNamespace);
+});
+
+test('the chart\'s CRDs are exactly the files in crds/, and helm installs them', () => {
+  const sourceDir = join(repo, 'crds');
+  const chartDir = join(chart, 'crds');
+  const names = readdirSync(sourceDir).sort();
+  const fix = 'run `npm run chart:sync-crds` and commit the copies';
+  assert.deepEqual(readdirSync(chartDir).sort(), names, fix);
+  for (const name of names) {
+    assert.equal(readFileSync(join(chartDir, name), 'utf8'), readFileSync(join(sourceDir, name), 'utf8'), `charts/bulkhead/crds/${name}: ${fix}`);
+  }
+  // What `helm install` applies: the CRDs helm loaded from the chart, as objects.
+  const installed = parseAllDocuments(run('helm', ['template', 'bulkhead', chart, '--include-crds']))
+    .map((d) => d.toJS() as Manifest | null).filter((m) => m?.kind === 'CustomResourceDefinition');
+  const source = names.flatMap((n) => parseAllDocuments(readFileSync(join(sourceDir, n), 'utf8')).map((d) => d.toJS() as unknown));
+  assert.deepEqual(installed, source);
+});
+
+function renderedRules(): PrometheusRule['spec'] {
+  return only<PrometheusRule>(render({ prometheusRule: { enabled: true } }), 'PrometheusRule').spec;
+}
+
+test('the alerts pass promtool check rules, and test/chart/alerts.test.yaml shows each firing only on the right series', () => {
+  const dir = mkdtempSync(join(work, 'rules-'));
+  writeFileSync(join(dir, 'bulkhead-rules.yaml'), stringify(renderedRules()));
+  const unitTests = join(repo, 'test', 'chart', 'alerts.test.yaml');
+  copyFileSync(unitTests, join(dir, 'alerts.test.yaml'));
+  run('promtool', ['check', 'rules', join(dir, 'bulkhead-rules.yaml')]);
+  run('promtool', ['test', 'rules', join(dir, 'alerts.test.yaml')]);
+
+  // Every alert has a unit test (promtool only tests what the file names).
+  const alerts = renderedRules().groups.flatMap((g) => g.rules.map((r) => r.alert)).sort();
+  const tested = new Set([...readFileSync(unitTests, 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
+  assert.deepEqual(alerts.filter((a) => !tested.has(a)), []);
+  assert.equal(alerts.length, 5);
+});
+
+/** The metric names in DESIGN.md's metrics table (`| \`bulkhead_…\` | from | labels |`). */
+function designMetrics(): Set<string> {
+  const design = join(repo, '..', 'shared', 'DESIGN.md');
+  assert.ok(existsSync(design), `${design} is missing: the metric contract lives there`);
+  const names = [...readFileSync(design, 'utf8').matchAll(/^\| `(bulkhead_\w+)` \|/gm)].map((m) => m[1]!);
+  assert.ok(names.length >= 10, `expected DESIGN.md's metrics table, found ${names.length} names`);
+  return new Set(names);
+}
+
+/**
+ * The metric names a PromQL expression reads: the words left once label matchers, grouping clauses, ranges,
+ * offsets, function names and keywords are taken out.
+ */
+function metricsIn(expr: string): string[] {
+  const keywords = new Set(['and', 'or', 'unless', 'bool']);
+  const stripped = expr
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+    .replace(/\[[^\]]*\]|\boffset\s+\w+/g, ' ')
+    .replace(/\b[a-zA-Z_]\w*\s*\(/g, '(')
+    .replace(/\b\d[\w.]*/g, ' ');
+  return [...stripped.matchAll(/[a-zA-Z_:][\w:]*/g)].map((m) => m[0]).filter((word) => !keywords.has(word));
+}
+
+/** The names in exprs that are not DESIGN.md metrics; a duration histogram's _bucket, _sum and _count series count as it. */
+function unknownMetrics(exprs: string[]): string[] {
+  const known = designMetrics();
+  return exprs.flatMap(metricsIn).filter((m) => !known.has(m) && !known.has(m.replace(/(_seconds)_(bucket|sum|count)$/, '$1')));
+}
+
+test('every metric an alert reads is one of DESIGN.md\'s', () => {
+  for (const group of renderedRules().groups) {
+    for (const rule of group.rules) {
+      assert.ok(metricsIn(rule.expr).length > 0, `${rule.alert} reads no metric: ${rule.expr}`);
+      assert.deepEqual(unknownMetrics([rule.expr]), [], `${rule.alert}: ${rule.expr}`);
+    }
+  }
+  // The extraction itself: a metric that is not DESIGN.md's is seen, functions, keywords and labels are not.
+  assert.deepEqual(metricsIn('sum without (pod) (rate(up{job="x"}[5m])) > 0.5 and bulkhead_queue_rows'), ['up', 'bulkhead_queue_rows']);
+  assert.deepEqual(unknownMetrics(['bulkhead_worker_claim_duration_seconds_bucket', 'bulkhead_queue_rows_count', 'up']), ['bulkhead_queue_rows_count', 'up']);
+});
+
+test('the Grafana dashboard ConfigMap: off by default; when on, valid JSON whose panels read only DESIGN.md\'s metrics', () => {
+  assert.deepEqual(ofKind(render(), 'ConfigMap'), []);
+  const configMap = only<Manifest & { data: Record<string, string>; metadata: { labels: Record<string, string> } }>(
+    render({ grafanaDashboard: { enabled: true } }), 'ConfigMap');
+  assert.equal(configMap.metadata.labels.grafana_dashboard, '1');
+  const dashboard = JSON.parse(configMap.data['bulkhead.json'] ?? '') as { panels: { title: string; targets: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+  assert.ok(exprs.length >= 10, `expected a panel per metric, got ${exprs.length} queries`);
+  assert.deepEqual(unknownMetrics(exprs), []);
+});
