@@ -1,4 +1,4 @@
-import { PatchStrategy } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { describeWait } from '../budget/server-budget.js';
 import type { ControllerContext } from '../controller-context.js';
@@ -7,6 +7,8 @@ import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideStressRun, stressRunEnded } from './decide-stress-run.js';
 import { buildWorkerDeployment, workerDeploymentName } from './worker-deployment.js';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** Reconciles one StressRun: budget grant, the workers' Deployment (server-side applied), and status. */
 export async function reconcileStressRun(ctx: ControllerContext, namespace: string, name: string): Promise<void> {
@@ -42,7 +44,8 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
     // Server-side apply with force: the operator owns replicas, so a hand edit of them is put back.
     await ctx.api.objects.patch(body, undefined, undefined, 'bulkhead-operator', true, PatchStrategy.ServerSideApply);
   } else if (decision.replicas === 0 && deployment) {
-    await ctx.api.apps.patchNamespacedDeploymentScale({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } } }).catch(() => undefined);
+    // No usable Secret to build the Deployment from: stop the workers that run without touching the rest.
+    await ctx.api.apps.patchNamespacedDeployment({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } } }, MERGE_PATCH);
   }
   await writeStatus(ctx.api.custom, 'StressRun', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
   for (const e of decision.events) await ctx.events.record(cr, e.type, e.reason, e.message);

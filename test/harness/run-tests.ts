@@ -12,14 +12,15 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../../runners/shared
 
 const distTest = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-// --postgres-only skips the suites that need a Kubernetes control plane (test/operator), for a second PostgreSQL.
+// --postgres-only skips the suites that need no PostgreSQL of their own choosing (test/operator, which starts its own,
+// and test/chart), for a second run against another server.
 const postgresOnly = args.includes('--postgres-only');
 const filter = args.filter((a) => !a.startsWith('--'));
 const files = (readdirSync(distTest, { recursive: true }) as string[])
   .filter((f) => f.endsWith('.test.js'))
   .map((f) => join(distTest, f))
-  .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
-  .filter((f) => !postgresOnly || !relative(distTest, f).startsWith('operator'))
+  .filter((f) => filter.length === 0 || filter.some((p) => relative(distTest, f).includes(p)))
+  .filter((f) => !postgresOnly || !/^(operator|chart)\//.test(relative(distTest, f)))
   .sort();
 
 // Operator and chart tests need kube-apiserver, etcd, kube-controller-manager, helm and promtool. build-tools.sh
