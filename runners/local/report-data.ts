@@ -61,8 +61,8 @@ function change(w: WindowStats, base: WindowStats): Change {
 /** Turns what a run measured into the report's numbers. */
 export function buildReport(run: MeasuredRun, server: Report['server'], command: string): Report {
   const rel = (at: number): number => Math.round((at - run.startedAt) / 100) / 10;
-  // A window shorter than a tenth of a second (an import admitted at once) has no statement worth a row.
-  const stats = run.windows.filter((w) => w.end - w.start >= 100).map((w) => ({ ...windowStats(w, run.claims, run.updates), start: rel(w.start), end: rel(w.end) }));
+  // An import admitted at once leaves a waiting window of a few milliseconds: not worth a row.
+  const stats = run.windows.filter((w) => w.name !== 'waiting' || w.end - w.start >= 100).map((w) => ({ ...windowStats(w, run.claims, run.updates), start: rel(w.start), end: rel(w.end) }));
   const base = stats.find((s) => s.name === 'baseline');
   const sum = (k: 'completed' | 'failed' | 'retried'): number => run.updates.reduce((n, u) => n + u[k], 0);
   const s = run.samples;

@@ -98,6 +98,10 @@ async function runTimeline(ctx: LocalRunContext, client: pg.Client, work: string
   const fleets = scenario.stressRuns.map((run) => new WorkerFleet(run, databaseUrl, work, timings));
   const queueBefore = await Promise.all(scenario.stressRuns.map((r) => readQueue(client, r.validated.queue.table, r.validated.queue.statusColumn)));
   const peakRunning = new Map<string, number>();
+  const applications = {
+    import: scenario.imports.map((i) => applicationName('import', LOCAL_NAMESPACE, i.name)),
+    worker: scenario.stressRuns.map((r) => applicationName('worker', LOCAL_NAMESPACE, r.name)),
+  };
   const run: MeasuredRun = {
     startedAt: Date.now(), endedAt: 0, interrupted: false, failure: undefined, windows: [], claims: timings.claims,
     updates: timings.updates, samples: [], budget: undefined, stressRuns: [],
@@ -128,7 +132,7 @@ async function runTimeline(ctx: LocalRunContext, client: pg.Client, work: string
       fleet.scaleTo(granted.get(fleet.run.name) ?? 0);
       peakRunning.set(fleet.run.name, Math.max(peakRunning.get(fleet.run.name) ?? 0, fleet.running));
     }
-    const sample = await takeSample(client);
+    const sample = await takeSample(client, applications);
     run.samples.push(sample);
     timings.poll();
     display.update(liveStatus(run, fleets, timeline.current ?? state.stage, tracker, runner !== undefined, totalRows));

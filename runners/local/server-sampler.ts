@@ -15,10 +15,16 @@ export interface ServerSample {
   longestLockWait: number;
 }
 
+/** The application names of a run's runners, by role. */
+export interface RunApplications {
+  import: string[];
+  worker: string[];
+}
+
 /** Takes one sample on the given connection. */
-export async function takeSample(client: pg.Client): Promise<ServerSample> {
+export async function takeSample(client: pg.Client, applications: RunApplications): Promise<ServerSample> {
   const at = Date.now();
-  const { rows } = await client.query<{ clients: number; import: number; worker: number; lock_waiting: number; lock_waiters: string[]; longest_lock_wait: number }>(sampleServer());
+  const { rows } = await client.query<{ clients: number; import: number; worker: number; lock_waiting: number; lock_waiters: string[]; longest_lock_wait: number }>(sampleServer(applications.import, applications.worker));
   const r = rows[0];
   if (!r) throw new Error('pg_stat_activity returned no row');
   return {
