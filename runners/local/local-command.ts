@@ -33,8 +33,8 @@ export interface LocalConfig {
   interactive: boolean;
 }
 
-/** The default CSV size: an import of about 15 s on 2 cores, so the whole default scenario takes about a minute. */
-export const DEFAULT_ROWS = 1_000_000;
+/** The default CSV size: an import of about 20 s on 2 cores, so the whole default scenario takes about a minute. */
+export const DEFAULT_ROWS = 500_000;
 
 /** Declares the arguments and flags of `local`. */
 export function declareLocalFlags(cmd: Command): Command {
@@ -42,7 +42,7 @@ export function declareLocalFlags(cmd: Command): Command {
     .argument('[paths...]', 'CsvImport and StressRun manifests (YAML), or folders of them and of setup *.sql files')
     .option('--database-url <url>', 'use this PostgreSQL server and touch only the tables the manifests name (default: start an embedded one)')
     .option('--rows <n>', `rows in the generated CSV (default ${DEFAULT_ROWS}; the seed's import is 3500000)`)
-    .option('--baseline-seconds <n>', 'seconds the workers run alone before the import starts', '20')
+    .option('--baseline-seconds <n>', 'seconds the workers run alone before the import starts', '15')
     .option('--cooldown-seconds <n>', 'seconds the workers run on after the import ends', '10')
     .option('--report-dir <dir>', 'where the report goes (default reports/<timestamp>)')
     .option('--max-connections <n>', 'max_connections of the embedded PostgreSQL (default 40); not with --database-url');
@@ -60,7 +60,7 @@ export function buildLocalConfig(paths: string[], flags: LocalFlags, now = new D
     paths,
     databaseUrl: flags.databaseUrl,
     rows: numberFlag(flags.rows, '--rows', { integer: true, positive: true }) ?? DEFAULT_ROWS,
-    baselineSeconds: numberFlag(flags.baselineSeconds, '--baseline-seconds', { positive: true }) ?? 20,
+    baselineSeconds: numberFlag(flags.baselineSeconds, '--baseline-seconds', { positive: true }) ?? 15,
     cooldownSeconds: numberFlag(flags.cooldownSeconds, '--cooldown-seconds', {}) ?? 10,
     reportDir: flags.reportDir ?? join('reports', stamp),
     maxConnections: maxConnections ?? 40,

@@ -30,6 +30,8 @@ const fmt = (n: number | undefined, digits = 1): string => (n === undefined ? '-
 class BarDisplay implements ProgressDisplay {
   private readonly bars = new cliProgress.MultiBar({
     hideCursor: true, clearOnComplete: false, stopOnComplete: false, autopadding: true, fps: 4, barsize: 24,
+    // Redraw every bar on every frame: otherwise a note logged above the bars leaves unchanged ones misplaced.
+    forceRedraw: true,
     format: ' {label} {bar} {text}',
   }, cliProgress.Presets.shades_classic);
   private readonly run = this.bars.create(1, 0, { label: 'run        ', text: '' }, { format: ' {label} {text}' });

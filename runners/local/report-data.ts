@@ -74,7 +74,8 @@ export function buildReport(run: MeasuredRun, server: Report['server'], command:
     failure: run.failure,
     command,
     server,
-    windows: stats.map((w) => ({ ...w, change: base && w !== base ? change(w, base) : undefined })),
+    // Only what came after the baseline is compared with it; start-up is warm-up.
+    windows: stats.map((w) => ({ ...w, change: base && w.start > base.start ? change(w, base) : undefined })),
     import: run.import && {
       ...run.import,
       waitedSeconds: run.import.admittedAt !== undefined && run.import.appliedAt !== undefined ? (run.import.admittedAt - run.import.appliedAt) / 1000 : undefined,

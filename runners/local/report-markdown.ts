@@ -57,7 +57,8 @@ export function reportMarkdown(r: Report): string {
     `- bulkhead's own, sampled from pg_stat_activity once a second: at most **${c.peakBulkhead}** (import ${c.peakImport}, workers ${c.peakWorkers}), within a budget capacity of **${int(c.capacity)}** (headroom ${int(c.headroom)}).`,
     ...r.stressRuns.map((s) => `- StressRun ${s.name}: ${s.wanted} workers wanted, ${s.granted} granted${s.granted < s.wanted ? ' (BudgetLimited)' : ''}, at most ${s.peakRunning} running.`));
   if (r.import?.waitedSeconds !== undefined) {
-    out.push(`- CsvImport ${r.import.name}: admitted ${r.import.waitedSeconds.toFixed(1)} s after it was applied${r.import.waitMessage ? `; it waited: ${r.import.waitMessage}` : ''}.`);
+    const when = r.import.waitedSeconds < 1.5 ? 'at once (the next budget pass)' : `${r.import.waitedSeconds.toFixed(1)} s after it was applied`;
+    out.push(`- CsvImport ${r.import.name}: admitted by the budget ${when}${r.import.waitMessage ? `; it waited: ${r.import.waitMessage}` : ''}.`);
   }
   const l = r.lockWaits;
   out.push('', '## Lock waits', '',
