@@ -27,7 +27,8 @@ export class ImportTracker {
       this.phaseSeconds.set(this.phase, Math.round(at - this.phaseStart) / 1000);
       this.phase = record.phase;
       this.phaseStart = at;
-      this.rows = 0;
+      // The display keeps the merge's rows once done.
+      if (record.phase !== 'done') this.rows = 0;
       this.rowsPerSecond = 0;
       if (PHASES.has(record.phase)) this.timeline.begin(record.phase, at);
       if (record.phase === 'done') this.onDone();

@@ -1,6 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { connect, redactUrl } from '../shared/connection.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../shared/embedded-postgres.js';
 import { BulkheadError, describeError } from '../shared/errors.js';
 
 /** The server a local run uses. */
@@ -11,12 +13,11 @@ export interface LocalDatabase {
   stop: () => Promise<void>;
 }
 
-/** Ports PostgreSQL found taken between the free-port check and its bind: worth another port, not a failure. */
-const PORT_TAKEN = /could not bind|Address already in use/i;
+const HELPER = fileURLToPath(new URL('./embedded-server-main.js', import.meta.url));
 
 /**
- * Starts an embedded PostgreSQL with `maxConnections`, or checks that the given server answers. Each failure
- * says what to do: a busy port is retried on another one twice, then reported.
+ * Starts an embedded PostgreSQL with `maxConnections` (see embedded-server-main.ts), or checks that the given
+ * server answers. Each failure says what to do.
  */
 export async function openLocalDatabase(databaseUrl: string | undefined, maxConnections: number, say: (line: string) => void): Promise<LocalDatabase> {
   if (databaseUrl !== undefined) {
@@ -28,26 +29,24 @@ export async function openLocalDatabase(databaseUrl: string | undefined, maxConn
     return { url: databaseUrl, embedded: false, stop: () => Promise.resolve() };
   }
   say(`starting an embedded PostgreSQL (max_connections ${maxConnections})`);
-  let server: EmbeddedServer | undefined;
-  for (let attempt = 1; !server; attempt++) {
-    const log: string[] = [];
-    try {
-      server = await startEmbeddedPostgres({ maxConnections, settings: { max_wal_size: '4GB' }, onLog: (l) => log.push(l) });
-    } catch (err) {
-      const taken = PORT_TAKEN.test(log.join('') + describeError(err));
-      if (taken && attempt < 3) continue;
-      throw new BulkheadError(taken
-        ? 'the embedded PostgreSQL could not bind its port, which another program took as it started; run again, or pass --database-url to use a server of your own'
-        : `${describeError(err)}\nTo do: check the free disk space in the temp folder and the message above, or pass --database-url to use a server of your own`);
-    }
+  const helper = spawn(process.execPath, [HELPER, String(maxConnections)], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  const exited = once(helper, 'exit');
+  const [line] = (await Promise.race([once(createInterface({ input: helper.stdout }), 'line'), exited.then(() => [''])])) as [string];
+  const answer = (line ? JSON.parse(line) : { error: 'the embedded PostgreSQL helper exited without a word' }) as { url?: string; port?: number; error?: string; portTaken?: boolean };
+  if (!answer.url) {
+    throw new BulkheadError(answer.portTaken
+      ? 'the embedded PostgreSQL could not bind its port: another program took it as PostgreSQL started, three times; run again, or pass --database-url to use a server of your own'
+      : `${answer.error ?? ''}\nTo do: check the free disk space in the temp folder and the message above, or pass --database-url to use a server of your own`);
   }
-  const started = server;
-  say(`embedded PostgreSQL on 127.0.0.1:${started.port}`);
+  say(`embedded PostgreSQL on 127.0.0.1:${answer.port ?? '?'}`);
   return {
-    url: started.url,
+    url: answer.url,
     embedded: true,
-    // If the server already went down (a Ctrl-C at the terminal reaches it too), stop() would wait for an exit
-    // that has happened; give it 10 s.
-    stop: () => Promise.race([started.stop(), sleep(10_000)]),
+    stop: async () => {
+      helper.kill('SIGTERM');
+      const timer = setTimeout(() => helper.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }

@@ -26,47 +26,67 @@ export function createDisplay(interactive: boolean): ProgressDisplay {
 
 const fmt = (n: number | undefined, digits = 1): string => (n === undefined ? '-' : n.toFixed(digits));
 
-/** cli-progress bars, one per thing the issue asks to see. */
+/** The bars of a running timeline. */
+interface Bars {
+  multi: cliProgress.MultiBar;
+  run: cliProgress.SingleBar;
+  importBar: cliProgress.SingleBar;
+  workerBar: cliProgress.SingleBar;
+  connectionBar: cliProgress.SingleBar;
+  lockBar: cliProgress.SingleBar;
+}
+
+/** cli-progress bars: the phase, the import, the workers, connections, lock waits. */
 class BarDisplay implements ProgressDisplay {
-  private readonly bars = new cliProgress.MultiBar({
-    hideCursor: true, clearOnComplete: false, stopOnComplete: false, autopadding: true, fps: 4, barsize: 24,
-    // Redraw every bar on every frame: otherwise a note logged above the bars leaves unchanged ones misplaced.
-    forceRedraw: true,
-    format: ' {label} {bar} {text}',
-  }, cliProgress.Presets.shades_classic);
-  private readonly run = this.bars.create(1, 0, { label: 'run        ', text: '' }, { format: ' {label} {text}' });
-  private readonly importBar = this.bars.create(1, 0, { label: 'import     ', text: 'waits for the baseline' });
-  private readonly workerBar = this.bars.create(1, 0, { label: 'workers    ', text: '' });
-  private readonly connectionBar = this.bars.create(1, 0, { label: 'connections', text: '' });
-  private readonly lockBar = this.bars.create(1, 0, { label: 'lock waits ', text: '' });
+  /** Created at the first update, so that the set-up steps before it print as plain lines. */
+  private bars: Bars | undefined;
   private peakItems = 1;
 
+  private create(): Bars {
+    const multi = new cliProgress.MultiBar({
+      hideCursor: true, clearOnComplete: false, stopOnComplete: false, autopadding: true, fps: 4, barsize: 24,
+      // Redraw every bar on every frame: otherwise a note logged above the bars leaves unchanged ones misplaced.
+      forceRedraw: true,
+      format: ' {label} {bar} {text}',
+    }, cliProgress.Presets.shades_classic);
+    return {
+      multi,
+      run: multi.create(1, 0, { label: 'run        ', text: '' }, { format: ' {label} {text}' }),
+      importBar: multi.create(1, 0, { label: 'import     ', text: 'waits for the baseline' }),
+      workerBar: multi.create(1, 0, { label: 'workers    ', text: '' }),
+      connectionBar: multi.create(1, 0, { label: 'connections', text: '' }),
+      lockBar: multi.create(1, 0, { label: 'lock waits ', text: '' }),
+    };
+  }
+
   update(s: LiveStatus): void {
-    this.run.update(0, { text: `${s.window}, ${Math.round(s.elapsedSeconds)} s` });
+    const b = (this.bars ??= this.create());
+    b.run.update(0, { text: `${s.window}, ${Math.round(s.elapsedSeconds)} s` });
     if (s.import) {
       const total = s.import.totalRows ?? Math.max(1, s.import.rows);
-      this.importBar.setTotal(total);
-      this.importBar.update(Math.min(total, s.import.rows), { text: `${s.import.phase}: ${s.import.rows} rows, ${s.import.rowsPerSecond} rows/s` });
+      b.importBar.setTotal(total);
+      b.importBar.update(Math.min(total, s.import.rows), { text: `${s.import.phase}: ${s.import.rows} rows, ${s.import.rowsPerSecond} rows/s` });
     }
     this.peakItems = Math.max(this.peakItems, s.workers.itemsPerSecond);
-    this.workerBar.setTotal(this.peakItems);
-    this.workerBar.update(s.workers.itemsPerSecond, {
+    b.workerBar.setTotal(this.peakItems);
+    b.workerBar.update(s.workers.itemsPerSecond, {
       text: `${s.workers.itemsPerSecond} items/s, ${s.workers.running} of ${s.workers.wanted} workers, claim p95 ${fmt(s.workers.claimP95Ms)} ms`,
     });
-    this.connectionBar.setTotal(Math.max(1, s.connections.capacity));
-    this.connectionBar.update(s.connections.bulkhead, {
+    b.connectionBar.setTotal(Math.max(1, s.connections.capacity));
+    b.connectionBar.update(s.connections.bulkhead, {
       text: `${s.connections.bulkhead} of a budget of ${s.connections.capacity}; ${s.connections.clients} of max_connections ${s.connections.maxConnections} in use`,
     });
-    this.lockBar.setTotal(Math.max(1, s.lockWaits.peak));
-    this.lockBar.update(s.lockWaits.now, { text: `${s.lockWaits.now} waiting now, ${s.lockWaits.peak} at most, longest ${fmt(s.lockWaits.longestSeconds, 2)} s` });
+    b.lockBar.setTotal(Math.max(1, s.lockWaits.peak));
+    b.lockBar.update(s.lockWaits.now, { text: `${s.lockWaits.now} waiting now, ${s.lockWaits.peak} at most, longest ${fmt(s.lockWaits.longestSeconds, 2)} s` });
   }
 
   note(line: string): void {
-    this.bars.log(`${line}\n`);
+    if (this.bars) this.bars.multi.log(`${line}\n`);
+    else process.stdout.write(`${line}\n`);
   }
 
   stop(): void {
-    this.bars.stop();
+    this.bars?.multi.stop();
   }
 }
 

@@ -64,6 +64,8 @@ export async function runLocal(ctx: LocalRunContext): Promise<MeasuredRun> {
   const { config, scenario, databaseUrl, display } = ctx;
   const say = (line: string): void => display.note(line);
   const client = await connect({ databaseUrl, applicationName: applicationName('operator', LOCAL_NAMESPACE, 'local') });
+  // A dropped connection (the server restarted) fails the next query, which ends the run with a report.
+  client.on('error', (err) => display.note(`lost the connection to the server: ${err.message}`));
   const work = await mkdtemp(join(tmpdir(), 'bulkhead-local-'));
   try {
     await runSetupSql(client, scenario.setupSql, say);
