@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { testDatabase } from '../harness/test-database.js';
-import { runCli, type CliOptions } from '../harness/run-cli.js';
+import { CLI, runCli, type CliOptions } from '../harness/run-cli.js';
 import { scratchDir, writeCsv } from '../import/import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
@@ -155,4 +157,35 @@ test('Ctrl-C stops the workers cleanly and still writes what was measured', asyn
   assert.equal(rows[0]?.n, 0, 'no row is left processing');
   const count = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM advertisers WHERE advertiser_id > 5000");
   assert.equal(count.rows[0]?.n, 0, 'the import never started');
+});
+
+test('a Ctrl-C at the terminal reaches the whole process group; the embedded server outlives the runners, then stops', async () => {
+  const reportDir = join(dir, 'report-terminal');
+  // detached: a process group of its own, which a terminal's Ctrl-C signals as a whole.
+  const child = spawn(process.execPath, [CLI, 'local', ...writeScenario('terminal', workers(2), false), '--baseline-seconds', '60', '--report-dir', reportDir],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const first = !stdout.includes('baseline:');
+      stdout += d.toString();
+      if (first && stdout.includes('baseline:')) setTimeout(() => process.kill(-(child.pid as number), 'SIGINT'), 1500);
+    });
+    child.on('close', resolve);
+  });
+  assert.equal(code, 130, stderr + stdout);
+  const report = readReport(reportDir);
+  assert.equal(report.interrupted, true);
+  assert.ok(report.stressRuns[0]?.queueAfter, 'the server was still up to count the queue after the workers stopped');
+  assert.equal(report.stressRuns[0]?.queueAfter.processing, undefined, 'the workers handed their rows back before the server stopped');
+  const port = Number(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+  assert.ok(port > 0, stdout);
+  const refused = await new Promise<boolean>((resolve) => {
+    const socket = createConnection(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(true));
+  });
+  assert.equal(refused, true, 'the embedded server was stopped');
 });
