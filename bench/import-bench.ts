@@ -8,11 +8,12 @@
  * Needs `psql` on PATH (Debian: postgresql-client). Prints a Markdown table and writes bench/results/import.json.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../runners/shared/embedded-postgres.js';
+import { writeAdvertisersCsv } from '../runners/shared/advertisers-csv.js';
 
 const rowsArg = process.argv.indexOf('--rows');
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 3_500_000;
@@ -30,29 +31,6 @@ const INDEX_DDL = [
   'CREATE INDEX advertisers_name_normalized ON advertisers (advertiser_name_normalized)',
   'CREATE INDEX advertisers_country ON advertisers (country)',
 ];
-const COUNTRIES = ['US', 'DE', 'FR', 'GB', 'JP', 'BR', 'IN', 'CA', 'AU', 'ES'];
-
-/** Writes a CSV in advertisers' shape; `variant` 1 renames every 10th row and adds 10% new ids. */
-async function generate(path: string, rows: number, variant: 0 | 1): Promise<void> {
-  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
-  const write = (s: string): Promise<void> => (out.write(s) ? Promise.resolve() : new Promise((r) => out.once('drain', () => r())));
-  await write('advertiser_id,advertiser_name,advertiser_name_normalized,country,created_at,spend\n');
-  const total = variant === 1 ? rows + Math.floor(rows / 10) : rows;
-  let batch: string[] = [];
-  for (let id = 1; id <= total; id++) {
-    const renamed = variant === 1 && id % 10 === 0 && id <= rows;
-    const name = `Advertiser ${id}${renamed ? ' Renamed' : ''} GmbH`;
-    const day = 1 + (id % 28);
-    batch.push(`${id},"${name}",${name.toLowerCase()},${COUNTRIES[id % COUNTRIES.length]},2024-02-${String(day).padStart(2, '0')}T10:00:00Z,${(id % 100000) / 100}`);
-    if (batch.length === 5000) {
-      await write(`${batch.join('\n')}\n`);
-      batch = [];
-    }
-  }
-  if (batch.length) await write(`${batch.join('\n')}\n`);
-  await new Promise<void>((r) => out.end(r));
-}
-
 function psql(url: string, command: string): number {
   const start = performance.now();
   execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -105,8 +83,8 @@ try {
   const base = join(dataDir, `advertisers-${ROWS}.csv`);
   const changed = join(dataDir, `advertisers-${ROWS}-changed.csv`);
   process.stderr.write(`generating ${ROWS} rows...\n`);
-  await generate(base, ROWS, 0);
-  await generate(changed, ROWS, 1);
+  await writeAdvertisersCsv(base, ROWS);
+  await writeAdvertisersCsv(changed, ROWS, { variant: 1 });
   await client.query('DROP TABLE IF EXISTS pristine');
   await client.query(TABLE_DDL.replace('CREATE TABLE advertisers', 'CREATE UNLOGGED TABLE pristine'));
   psql(server.url, `\\copy pristine FROM '${base}' WITH (FORMAT csv, HEADER true)`);

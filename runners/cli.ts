@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { describeError, exitCodeOf } from './shared/errors.js';
 import { declareImportFlags, type ImportFlags } from './import/import-command.js';
 import { declareQueueFlags, declareWorkerFlags, type WorkerFlags } from './worker/worker-command.js';
+import { declareLocalFlags, type LocalFlags } from './local/local-command.js';
 
 const program = new Command()
   .name('bulkhead')
@@ -61,6 +62,22 @@ queueInit.action(run(async () => {
   return queueInitMain(queueInit.opts<WorkerFlags>(), process.env);
 }));
 
+const localCommand = declareLocalFlags(program.command('local'))
+  .description('Run CsvImport and StressRun manifests on this machine under the connection budget, show live progress, and write a report of how the workers fared during the import.')
+  .addHelpText('after', `
+Timeline: the workers run alone for the baseline, then the import runs (COPY, check, merge), then the cooldown.
+Report: report.md (latency p50/p95/p99 and throughput per phase, against the baseline), report.json (raw
+series), chart.svg and chart.png. Exit codes: 0 done; 2 invalid input; 1 a runner failed; 130 stopped by Ctrl-C.
+
+Examples:
+  bulkhead local examples/seed-scenario
+  bulkhead local examples/seed-scenario --rows 3500000
+  bulkhead local my-import.yaml my-stressrun.yaml --database-url postgres://me@db:5432/app`);
+localCommand.action(run(async () => {
+  const { localMain } = await import('./local/local-main.js');
+  return localMain(localCommand.args, localCommand.opts<LocalFlags>(), process.argv.slice(3));
+}));
+
 const operatorCommand = program.command('operator')
   .description('Run the controller: reconcile CsvImports into Jobs and StressRuns into Deployments under the connection budget.')
   .option('--namespaces <list>', 'comma-separated namespaces to watch (default: all)')
@@ -99,10 +116,6 @@ budgetCommand.action(run(async () => {
   return budgetMain(budgetCommand.opts(), process.env);
 }));
 
-program.command('local').description('Run CsvImport and StressRun manifests on this machine. (not built yet)').allowUnknownOption().action(run(() => {
-  process.stderr.write('bulkhead local: not built yet in this version\n');
-  return Promise.resolve(1);
-}));
 
 await program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`bulkhead: ${describeError(err)}\n`);

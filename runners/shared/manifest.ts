@@ -13,8 +13,13 @@ export interface Manifest {
   origin: string;
 }
 
-/** Reads the first document of the given kind from a YAML manifest file. */
-export function readManifestFile(file: string, kind: Kind, defaultNamespace: string): Manifest {
+/** A manifest as `bulkhead local` reads it: any bulkhead kind, with its annotations. */
+export interface LocalManifest extends Manifest {
+  annotations: Record<string, string>;
+}
+
+/** Reads every CsvImport and StressRun document of a YAML file, in order; other kinds are left out. */
+export function readManifests(file: string, defaultNamespace: string): LocalManifest[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -22,20 +27,30 @@ export function readManifestFile(file: string, kind: Kind, defaultNamespace: str
     throw new InvalidInputError(`${file}: cannot read the manifest`, { cause });
   }
   const docs = parseAllDocuments(text);
+  const found: LocalManifest[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       const pos = e?.linePos?.[0];
       throw new InvalidInputError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${e?.message ?? ''}`);
     }
-    const obj = doc.toJS() as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: unknown } | null;
-    if (obj?.kind !== kind) continue;
-    const name = obj.metadata?.name;
+    const obj = doc.toJS() as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; annotations?: unknown }; spec?: unknown } | null;
+    const kind = obj?.kind;
+    if (kind !== 'CsvImport' && kind !== 'StressRun') continue;
+    const name = obj?.metadata?.name;
     if (typeof name !== 'string' || name === '') throw new InvalidInputError(`${file}: ${kind} metadata.name: Required value`);
-    const namespace = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : defaultNamespace;
-    return { kind, name, namespace, spec: obj.spec ?? {}, origin: file };
+    const namespace = typeof obj?.metadata?.namespace === 'string' ? obj.metadata.namespace : defaultNamespace;
+    const annotations = (obj?.metadata?.annotations ?? {}) as Record<string, string>;
+    found.push({ kind, name, namespace, spec: obj?.spec ?? {}, origin: file, annotations });
   }
-  throw new InvalidInputError(`${file}: no ${kind} document found`);
+  return found;
+}
+
+/** Reads the first document of the given kind from a YAML manifest file. */
+export function readManifestFile(file: string, kind: Kind, defaultNamespace: string): Manifest {
+  const manifest = readManifests(file, defaultNamespace).find((m) => m.kind === kind);
+  if (!manifest) throw new InvalidInputError(`${file}: no ${kind} document found`);
+  return { kind: manifest.kind, name: manifest.name, namespace: manifest.namespace, spec: manifest.spec, origin: manifest.origin };
 }
 
 /**

@@ -4,6 +4,7 @@ import { InvalidInputError, StoppedError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerMetrics } from './worker-metrics.js';
+import type { FinishedCounts, StatementTimings } from './statement-timings.js';
 import { QueueConnection } from './queue-connection.js';
 import { inspectQueue, queueShape, type QueueShape } from './queue-table.js';
 import { createProcessor, processorConcurrency, type ClaimedRow, type Processor } from './processors/processor.js';
@@ -21,6 +22,8 @@ export interface WorkerContext {
   metrics: WorkerMetrics;
   stop: AbortSignal;
   stopSignal: () => NodeJS.Signals;
+  /** With --timings-file: where each claim and completion statement is recorded. */
+  timings?: StatementTimings | undefined;
 }
 
 /** Running totals, for progress lines and tests. */
@@ -104,9 +107,10 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
     let idleMs = 0;
     while (!stop.aborted && failure === undefined) {
       await reclaim(lane);
+      const claimStart = Date.now();
       const claimTimer = metrics.claimSeconds.startTimer();
       const { rows } = await lane.connection.query<ClaimedRow>(claimBatch(shape, queue, lane.owner, config.spec.processor.type === 'http'));
-      claimTimer();
+      ctx.timings?.claim(claimStart, claimTimer(), rows.length);
       if (rows.length === 0) {
         if (config.drain && inFlightTotal() === 0 && (await drained(lane.connection, shape, config))) return;
         idleMs = Math.min(Math.max(idleMs * 2, 25), config.drain ? 500 : 2000);
@@ -117,10 +121,12 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
       totals.claimed += rows.length;
       const outcomes = await processBatch(lane, rows);
       if (outcomes.length > 0) {
+        const updateStart = Date.now();
         const updateTimer = metrics.updateSeconds.startTimer();
         const { rows: statuses } = await lane.connection.query<{ status: string }>(finishBatch(shape, queue, lane.owner, outcomes));
-        updateTimer();
-        count(statuses.map((r) => r.status), totals, metrics, queue.statuses);
+        const updateSeconds = updateTimer();
+        const counts = count(statuses.map((r) => r.status), totals, metrics, queue.statuses);
+        ctx.timings?.update(updateStart, updateSeconds, counts);
         outcomes.forEach((o) => lane.inFlight.delete(o.id));
         metrics.inFlight.set(inFlightTotal());
       }
@@ -182,12 +188,15 @@ async function drained(lane: QueueConnection, shape: QueueShape, config: WorkerC
   return rows[0]?.pending === false && rows[0]?.processing === false;
 }
 
-function count(statuses: string[], totals: WorkerTotals, metrics: WorkerMetrics, names: { completed: string; failed: string }): void {
+function count(statuses: string[], totals: WorkerTotals, metrics: WorkerMetrics, names: { completed: string; failed: string }): FinishedCounts {
+  const counts: FinishedCounts = { completed: 0, failed: 0, retried: 0 };
   for (const s of statuses) {
     const result = s === names.completed ? 'completed' : s === names.failed ? 'failed' : 'retried';
+    counts[result]++;
     totals[result]++;
     metrics.items.inc({ result });
   }
+  return counts;
 }
 
 function startProgress(log: Logger, intervalMs: number, totals: WorkerTotals, inFlight: () => number): { stop: () => void; report: () => void } {

@@ -19,6 +19,7 @@ export interface WorkerFlags {
   drain?: boolean;
   progressInterval?: string;
   graceSeconds?: string;
+  timingsFile?: string;
 }
 
 /** Declares the flags shared by `worker` and `queue init`. */
@@ -38,7 +39,8 @@ export function declareWorkerFlags(cmd: Command): Command {
     .option('--drain', 'exit 0 once no row is pending and none is in flight')
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
     .option('--progress-interval <seconds>', 'seconds between progress lines on stderr', '5')
-    .option('--grace-seconds <seconds>', 'after SIGTERM, seconds for work in flight before its rows are handed back', '20');
+    .option('--grace-seconds <seconds>', 'after SIGTERM, seconds for work in flight before its rows are handed back', '20')
+    .option('--timings-file <file>', 'append one JSON line per claim and completion statement (start time, duration, rows) to this file; bulkhead local reads it');
 }
 
 /** Overlays the flags on a spec; flags win. A processor without its settings block gets an empty one to default. */
@@ -74,5 +76,6 @@ export function buildWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv): W
     metricsPort: numberFlag(flags.metricsPort, '--metrics-port', { integer: true }),
     progressIntervalMs: (numberFlag(flags.progressInterval, '--progress-interval', { positive: true }) ?? 5) * 1000,
     graceMs: (numberFlag(flags.graceSeconds, '--grace-seconds', {}) ?? 20) * 1000,
+    timingsFile: flags.timingsFile,
   };
 }

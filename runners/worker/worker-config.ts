@@ -20,4 +20,6 @@ export interface WorkerConfig {
   progressIntervalMs: number;
   /** How long in-flight work may finish after SIGTERM before its rows are handed back. */
   graceMs: number;
+  /** With --timings-file: append a JSON line per claim and completion statement here (see statement-timings.ts). */
+  timingsFile: string | undefined;
 }

@@ -4,6 +4,7 @@ import { listenForStop } from '../shared/stop-signals.js';
 import { describeError, exitCodeOf } from '../shared/errors.js';
 import { buildWorkerConfig, type WorkerFlags } from './worker-command.js';
 import { WorkerMetrics } from './worker-metrics.js';
+import { StatementTimings } from './statement-timings.js';
 import { loadQueueShape, runWorker, type WorkerTotals } from './run-worker.js';
 
 /** `bulkhead worker`: runs one queue worker and returns the process exit code. */
@@ -15,12 +16,13 @@ export async function workerMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Pr
   const metrics = new WorkerMetrics();
   const totals: WorkerTotals = { completed: 0, failed: 0, retried: 0, claimed: 0 };
   let server;
+  const timings = config.timingsFile === undefined ? undefined : new StatementTimings(config.timingsFile);
   try {
     server = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
     const shape = await loadQueueShape(config, log);
     log.info({ event: 'start', worker: config.workerId, table: config.spec.queue.table, processor: config.spec.processor.type, drain: config.drain },
       `worker ${config.workerId} on ${config.spec.queue.table}`);
-    await runWorker({ config, log, metrics, stop: stop.signal, stopSignal: stop.received }, shape, totals);
+    await runWorker({ config, log, metrics, stop: stop.signal, stopSignal: stop.received, timings }, shape, totals);
     const [p50, p99] = [await metrics.claimQuantile(0.5), await metrics.claimQuantile(0.99)];
     log.info({ event: 'done', ...totals, claimSecondsP50: p50, claimSecondsP99: p99 }, 'queue drained');
     return 0;
@@ -29,6 +31,7 @@ export async function workerMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Pr
     return exitCodeOf(err);
   } finally {
     server?.close();
+    timings?.close();
     stop.dispose();
   }
 }

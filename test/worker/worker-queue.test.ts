@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { testDatabase } from '../harness/test-database.js';
 import { runCli } from '../harness/run-cli.js';
@@ -93,5 +95,23 @@ test('a worker never opens more connections than connectionsPerWorker, each name
     assert.equal(result.code, 0, result.stderr);
     assert.equal(peak, perWorker, `peak connections with connectionsPerWorker=${perWorker}`);
     assert.deepEqual([...names], [`bulkhead/worker/ns1/conn${perWorker}`]);
+  }
+});
+
+test('--timings-file records every claim and completion statement, and its lines add up to the rows finished', async () => {
+  await createQueue(db.pool, 'timed', 500);
+  const file = join(dir, 'timings.jsonl');
+  const before = Date.now();
+  const result = await runWorker(db.url, ['--table', 'timed', '--processor', 'noop', '--batch-size', '30', '--drain', '--timings-file', file]);
+  assert.equal(result.code, 0, result.stderr);
+  const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
+  const claims = events.filter((e) => e.op === 'claim');
+  const updates = events.filter((e) => e.op === 'update');
+  assert.equal(claims.reduce((n, e) => n + Number(e.rows), 0), 500, 'claimed rows add up to the queue');
+  assert.equal(updates.reduce((n, e) => n + Number(e.completed), 0), 500, 'completed rows add up to the queue');
+  assert.ok(claims.some((e) => e.rows === 0), 'the empty claim that ended the drain is recorded too');
+  for (const e of events) {
+    assert.ok(Number(e.at) >= before && Number(e.at) <= Date.now(), `start time in epoch ms: ${JSON.stringify(e)}`);
+    assert.ok(Number(e.ms) > 0 && Number(e.ms) < 10_000, `duration in ms: ${JSON.stringify(e)}`);
   }
 });

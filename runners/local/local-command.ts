@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidInputError } from '../shared/errors.js';
+import { numberFlag } from '../shared/number-flag.js';
+
+/** The flags of `bulkhead local`, as commander parses them. */
+export interface LocalFlags {
+  databaseUrl?: string;
+  rows?: string;
+  baselineSeconds?: string;
+  cooldownSeconds?: string;
+  reportDir?: string;
+  maxConnections?: string;
+}
+
+/** Everything `bulkhead local` needs, built once at start-up. */
+export interface LocalConfig {
+  /** Manifest files (YAML), folders of them, and setup SQL files. */
+  paths: string[];
+  /** A server to use; undefined starts an embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** Rows of the CSV generated for a CsvImport annotated bulkhead.dev/local-generate-csv. */
+  rows: number;
+  /** Seconds the workers run alone before the import starts. */
+  baselineSeconds: number;
+  /** Seconds the workers run on after the import ends. */
+  cooldownSeconds: number;
+  /** Where report.md, report.json and the chart go. */
+  reportDir: string;
+  /** max_connections of the embedded PostgreSQL. */
+  maxConnections: number;
+  /** Live progress bars on a terminal; plain log lines otherwise. */
+  interactive: boolean;
+}
+
+/** The default CSV size: an import of about 20 s on 2 cores, so the whole default scenario takes about a minute. */
+export const DEFAULT_ROWS = 500_000;
+
+/** Declares the arguments and flags of `local`. */
+export function declareLocalFlags(cmd: Command): Command {
+  return cmd
+    .argument('[paths...]', 'CsvImport and StressRun manifests (YAML), or folders of them and of setup *.sql files')
+    .option('--database-url <url>', 'use this PostgreSQL server and touch only the tables the manifests name (default: start an embedded one)')
+    .option('--rows <n>', `rows in the generated CSV (default ${DEFAULT_ROWS}; the seed's import is 3500000)`)
+    .option('--baseline-seconds <n>', 'seconds the workers run alone before the import starts', '15')
+    .option('--cooldown-seconds <n>', 'seconds the workers run on after the import ends', '10')
+    .option('--report-dir <dir>', 'where the report goes (default reports/<timestamp>)')
+    .option('--max-connections <n>', 'max_connections of the embedded PostgreSQL (default 40); not with --database-url');
+}
+
+/** Builds the one configuration of `bulkhead local` from its arguments and flags. */
+export function buildLocalConfig(paths: string[], flags: LocalFlags, now = new Date()): LocalConfig {
+  if (paths.length === 0) throw new InvalidInputError('name at least one manifest or folder, for example: bulkhead local examples/seed-scenario');
+  const maxConnections = numberFlag(flags.maxConnections, '--max-connections', { integer: true, positive: true });
+  if (maxConnections !== undefined && flags.databaseUrl !== undefined) {
+    throw new InvalidInputError('--max-connections sets up the embedded PostgreSQL; with --database-url the server\'s own max_connections applies');
+  }
+  const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+  return {
+    paths,
+    databaseUrl: flags.databaseUrl,
+    rows: numberFlag(flags.rows, '--rows', { integer: true, positive: true }) ?? DEFAULT_ROWS,
+    baselineSeconds: numberFlag(flags.baselineSeconds, '--baseline-seconds', { positive: true }) ?? 15,
+    cooldownSeconds: numberFlag(flags.cooldownSeconds, '--cooldown-seconds', {}) ?? 10,
+    reportDir: flags.reportDir ?? join('reports', stamp),
+    maxConnections: maxConnections ?? 40,
+    interactive: process.stdout.isTTY === true,
+  };
+}

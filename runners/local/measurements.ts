@@ -1,0 +1,96 @@
+import type { ClaimTiming, UpdateTiming } from './timings-reader.js';
+
+/** A stretch of the run: the baseline, an import phase, the cooldown. Times in epoch milliseconds. */
+export interface Window {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** Latency percentiles of one kind of statement in a window, in milliseconds; undefined with no statement. */
+export interface Latency {
+  count: number;
+  p50: number | undefined;
+  p95: number | undefined;
+  p99: number | undefined;
+}
+
+/** What the workers did in one window. */
+export interface WindowStats {
+  name: string;
+  seconds: number;
+  claim: Latency;
+  update: Latency;
+  /** Rows finished (completed, failed or handed back for a retry), per minute. */
+  itemsPerMinute: number | undefined;
+  items: number;
+}
+
+/** The q-quantile of ascending values, linearly interpolated between closest ranks (as numpy's default). */
+export function quantile(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const a = sorted[lo] ?? 0;
+  const b = sorted[Math.min(lo + 1, sorted.length - 1)] ?? a;
+  return a + (b - a) * (pos - lo);
+}
+
+/** p50, p95 and p99 of durations. */
+export function latency(durations: number[]): Latency {
+  const sorted = [...durations].sort((x, y) => x - y);
+  return { count: sorted.length, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) };
+}
+
+/** Rows finished by a completion statement. */
+export function itemsOf(u: UpdateTiming): number {
+  return u.completed + u.failed + u.retried;
+}
+
+/** A statement belongs to the window in which it started. */
+function inWindow(w: { start: number; end: number }) {
+  return (s: { at: number }): boolean => s.at >= w.start && s.at < w.end;
+}
+
+/** The workers' numbers for one window. Claims that found nothing count too: they are what a worker waits on. */
+export function windowStats(w: Window, claims: readonly ClaimTiming[], updates: readonly UpdateTiming[]): WindowStats {
+  const inside = inWindow(w);
+  const seconds = (w.end - w.start) / 1000;
+  const finished = updates.filter(inside);
+  const items = finished.reduce((n, u) => n + itemsOf(u), 0);
+  return {
+    name: w.name,
+    seconds: Math.round(seconds * 10) / 10,
+    claim: latency(claims.filter(inside).map((c) => c.ms)),
+    update: latency(finished.map((u) => u.ms)),
+    items,
+    itemsPerMinute: seconds > 0 ? Math.round((items * 60) / seconds) : undefined,
+  };
+}
+
+/** The change from the baseline, in percent, or undefined when either side is missing. */
+export function changePercent(value: number | undefined, baseline: number | undefined): number | undefined {
+  if (value === undefined || baseline === undefined || baseline === 0) return undefined;
+  return Math.round(((value - baseline) / baseline) * 1000) / 10;
+}
+
+/** One point of the time series: a bucket of the run. */
+export interface SeriesPoint {
+  /** Seconds from the start of the run to the bucket's start. */
+  t: number;
+  itemsPerMinute: number;
+  claimP50: number | undefined;
+  claimP95: number | undefined;
+}
+
+/** Throughput and claim latency in buckets of `bucketMs`, from `start` to `end`. */
+export function timeSeries(start: number, end: number, bucketMs: number, claims: readonly ClaimTiming[], updates: readonly UpdateTiming[]): SeriesPoint[] {
+  const points: SeriesPoint[] = [];
+  for (let b = start; b < end; b += bucketMs) {
+    const w = { name: '', start: b, end: Math.min(end, b + bucketMs) };
+    if (w.end - w.start < bucketMs / 2) break;
+    const s = windowStats(w, claims, updates);
+    points.push({ t: Math.round((b - start) / 100) / 10, itemsPerMinute: s.itemsPerMinute ?? 0, claimP50: s.claim.p50, claimP95: s.claim.p95 });
+  }
+  return points;
+}
