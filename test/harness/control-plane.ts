@@ -189,7 +189,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       stop: (stopOptions) => stopAll(stopOptions?.keepFiles ?? false),
       restartApiServer: async () => {
-        await apiServer.stop();
+        // With watches open (the controller manager's, a kubelet's, an operator's), kube-apiserver does not exit on
+        // SIGTERM for a long while; 2 s is ample for it to stop serving and close its connections.
+        await apiServer.stop(2000);
         await apiServer.start();
       },
     };
