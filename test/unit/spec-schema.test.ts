@@ -20,7 +20,7 @@ test('CEL rules from the CRD are enforced: one source, a header, one transform p
     /delimiter and quote must differ/);
   assert.throws(() => validateSpec('CsvImport', {
     source: { path: 'a' }, target: { table: 't', key: ['id'], transforms: { x: { lower: 'a', upper: 'b' } } },
-  }, 'test'), /spec\.target\.transforms\.x: Invalid value: each transform names exactly one/);
+  }, 'test'), /spec\.target\.transforms\.x: Invalid value: must NOT have more than 1 properties/);
 });
 
 test('unknown fields and wrong types are named with their path', () => {
