@@ -47,14 +47,14 @@ after(async () => {
   await cp?.stop({ keepFiles: !allPassed });
 });
 
-function job(name: string, script: string, env: object[] = []): string {
+function job(name: string, script: string, env: object[] = [], command = ['node', '-e', script]): string {
   return stringify({
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, namespace: NS },
     spec: {
       backoffLimit: 0,
-      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'bulkhead:test', command: ['node', '-e', script], env }] } },
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'bulkhead:test', command, env }] } },
     },
   });
 }
@@ -95,6 +95,13 @@ test('a Job whose pod exits 3 fails with backoffLimit 0, and the pod shows exit 
   assert.equal(pod?.status.phase, 'Failed');
   const terminated = pod?.status.containerStatuses?.[0]?.state.terminated;
   assert.deepEqual({ exitCode: terminated?.exitCode, reason: terminated?.reason }, { exitCode: 3, reason: 'Error' });
+});
+
+test('a container whose command is `bulkhead …` runs the built CLI', async () => {
+  await k.applyYaml(job('cli', '', [], ['bulkhead', '--help']));
+  await jobCondition('cli', 'Complete');
+  const [pod] = await podsOf('job-name=cli');
+  assert.match(kubelet.logs(NS, pod?.metadata.name ?? ''), /^Usage: bulkhead /m);
 });
 
 test('a pod whose Secret is missing waits with CreateContainerConfigError, and runs once the Secret exists', async () => {
