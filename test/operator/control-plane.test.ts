@@ -128,6 +128,27 @@ test('a pod whose Secret is missing waits with CreateContainerConfigError, and r
   assert.equal(done?.containerStatuses?.[0]?.state.terminated?.message, '42');
 });
 
+test('a pod with restartPolicy OnFailure is restarted in place after a failure, and then succeeds', async () => {
+  // Fails on its first run, succeeds on the second: the marker file is named after the pod's uid.
+  const script = 'const fs = require("fs"); const f = require("os").tmpdir() + "/bulkhead-restart-" + process.env.UID;'
+    + ' if (fs.existsSync(f)) { fs.rmSync(f); console.log("second run"); } else { fs.writeFileSync(f, ""); process.exit(1); }';
+  await k.applyYaml(stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'retries', namespace: NS },
+    spec: {
+      restartPolicy: 'OnFailure',
+      containers: [{ name: 'main', image: 'bulkhead:test', command: ['node', '-e', script], env: [{ name: 'UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } }] }],
+    },
+  }));
+  const status = await waitFor(async () => {
+    const pod = await k.getJson<PodJson>('pod', 'retries', NS);
+    return { done: pod?.status.phase === 'Succeeded', value: pod?.status };
+  }, { what: 'pod retries to succeed on its second run' });
+  const container = status?.containerStatuses?.[0];
+  assert.deepEqual({ restartCount: container?.restartCount, message: container?.state.terminated?.message }, { restartCount: 1, message: 'second run' });
+});
+
 test('a Deployment of 2 gets 2 ready replicas, and scaling it to 0 stops both processes with SIGTERM', async () => {
   const script = 'console.log("pid=" + process.pid); process.on("SIGTERM", () => { console.log("got SIGTERM"); process.exit(0); }); setInterval(() => {}, 1000);';
   await k.applyYaml(stringify({
@@ -149,7 +170,11 @@ test('a Deployment of 2 gets 2 ready replicas, and scaling it to 0 stops both pr
   }, { what: 'deployment/sleeper to have 2 ready replicas' });
   const names = (await podsOf('app=sleeper')).map((p) => p.metadata.name);
   assert.equal(names.length, 2);
-  const pids = names.map((name) => Number(/^pid=(\d+)$/m.exec(kubelet.logs(NS, name))?.[1]));
+  // Without a readiness probe a pod is Ready once its process is started, which can be before it printed anything.
+  const pids = await waitFor(async () => {
+    const found = names.map((name) => Number(/^pid=(\d+)$/m.exec(kubelet.logs(NS, name))?.[1]));
+    return Promise.resolve({ done: found.every((pid) => pid > 0), value: found });
+  }, { what: 'both sleeper pods to print their pid' });
 
   const scaled = await k.kubectl(['scale', 'deployment/sleeper', '-n', NS, '--replicas=0']);
   assert.equal(scaled.code, 0, scaled.stderr);
