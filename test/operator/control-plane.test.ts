@@ -67,6 +67,22 @@ async function jobCondition(name: string, type: string): Promise<void> {
   }, { what: `job/${name} to be ${type}` });
 }
 
+function barePod(name: string, restartPolicy: string, container: object): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: { restartPolicy, containers: [{ name: 'main', image: 'bulkhead:test', ...container }] },
+  });
+}
+
+async function podStatusWhen(name: string, what: string, done: (status: PodJson['status'] | undefined) => boolean): Promise<PodJson['status'] | undefined> {
+  return waitFor(async () => {
+    const pod = await k.getJson<PodJson>('pod', name, NS);
+    return { done: done(pod?.status), value: pod?.status };
+  }, { what: `pod ${name} ${what}` });
+}
+
 async function podsOf(selector: string): Promise<PodJson[]> {
   const result = await k.kubectl(['get', 'pods', '-n', NS, '-l', selector, '-o', 'json']);
   assert.equal(result.code, 0, result.stderr);
@@ -105,26 +121,12 @@ test('a container whose command is `bulkhead …` runs the built CLI', async () 
 });
 
 test('a pod whose Secret is missing waits with CreateContainerConfigError, and runs once the Secret exists', async () => {
-  await k.applyYaml(stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'needs-secret', namespace: NS },
-    spec: {
-      restartPolicy: 'Never',
-      containers: [{ name: 'main', image: 'bulkhead:test', command: ['sh', '-c', 'echo "$TOKEN_LENGTH"'], envFrom: [{ secretRef: { name: 'later' } }] }],
-    },
-  }));
-  const waiting = await waitFor(async () => {
-    const pod = await k.getJson<PodJson>('pod', 'needs-secret', NS);
-    const state = pod?.status.containerStatuses?.[0]?.state.waiting;
-    return { done: state?.reason === 'CreateContainerConfigError', value: state ?? pod?.status };
-  }, { what: 'pod needs-secret to wait for its Secret' });
-  assert.equal((waiting as { message: string }).message, 'secret "later" not found');
+  await k.applyYaml(barePod('needs-secret', 'Never', { command: ['sh', '-c', 'echo "$TOKEN_LENGTH"'], envFrom: [{ secretRef: { name: 'later' } }] }));
+  const waiting = await podStatusWhen('needs-secret', 'to wait for its Secret',
+    (status) => status?.containerStatuses?.[0]?.state.waiting?.reason === 'CreateContainerConfigError');
+  assert.equal(waiting?.containerStatuses?.[0]?.state.waiting?.message, 'secret "later" not found');
   await k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'later', namespace: NS }, stringData: { TOKEN_LENGTH: '42' } }));
-  const done = await waitFor(async () => {
-    const pod = await k.getJson<PodJson>('pod', 'needs-secret', NS);
-    return { done: pod?.status.phase === 'Succeeded', value: pod?.status };
-  }, { what: 'pod needs-secret to succeed once its Secret exists' });
+  const done = await podStatusWhen('needs-secret', 'to succeed once its Secret exists', (status) => status?.phase === 'Succeeded');
   assert.equal(done?.containerStatuses?.[0]?.state.terminated?.message, '42');
 });
 
@@ -132,19 +134,8 @@ test('a pod with restartPolicy OnFailure is restarted in place after a failure, 
   // Fails on its first run, succeeds on the second: the marker file is named after the pod's uid.
   const script = 'const fs = require("fs"); const f = require("os").tmpdir() + "/bulkhead-restart-" + process.env.UID;'
     + ' if (fs.existsSync(f)) { fs.rmSync(f); console.log("second run"); } else { fs.writeFileSync(f, ""); process.exit(1); }';
-  await k.applyYaml(stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'retries', namespace: NS },
-    spec: {
-      restartPolicy: 'OnFailure',
-      containers: [{ name: 'main', image: 'bulkhead:test', command: ['node', '-e', script], env: [{ name: 'UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } }] }],
-    },
-  }));
-  const status = await waitFor(async () => {
-    const pod = await k.getJson<PodJson>('pod', 'retries', NS);
-    return { done: pod?.status.phase === 'Succeeded', value: pod?.status };
-  }, { what: 'pod retries to succeed on its second run' });
+  await k.applyYaml(barePod('retries', 'OnFailure', { command: ['node', '-e', script], env: [{ name: 'UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } }] }));
+  const status = await podStatusWhen('retries', 'to succeed on its second run', (s) => s?.phase === 'Succeeded');
   const container = status?.containerStatuses?.[0];
   assert.deepEqual({ restartCount: container?.restartCount, message: container?.state.terminated?.message }, { restartCount: 1, message: 'second run' });
 });
