@@ -26,10 +26,14 @@ export const CRD_DIR = fileURLToPath(new URL('../../../crds/', import.meta.url))
 
 /**
  * Controllers of kube-controller-manager that run: what Jobs and Deployments need (job, deployment, replicaset,
- * garbagecollector for owner references, ttl-after-finished), and what makes pods admissible in a new namespace
- * (serviceaccount creates the `default` ServiceAccount; namespace deletes a deleted namespace's contents).
+ * garbage-collector for owner references, ttl-after-finished), and what makes pods admissible in a new namespace
+ * (serviceaccount creates the `default` ServiceAccount, root-ca-certificate-publisher the kube-root-ca.crt
+ * ConfigMap; namespace deletes a deleted namespace's contents).
  */
-export const DEFAULT_CONTROLLERS = ['job', 'deployment', 'replicaset', 'garbagecollector', 'serviceaccount', 'serviceaccount-token', 'namespace', 'ttl-after-finished'];
+export const DEFAULT_CONTROLLERS = [
+  'job-controller', 'deployment-controller', 'replicaset-controller', 'garbage-collector-controller', 'ttl-after-finished-controller',
+  'serviceaccount-controller', 'serviceaccount-token-controller', 'root-ca-certificate-publisher-controller', 'namespace-controller',
+];
 
 /** Options for startControlPlane(). */
 export interface ControlPlaneOptions {
@@ -185,7 +189,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       stop: (stopOptions) => stopAll(stopOptions?.keepFiles ?? false),
       restartApiServer: async () => {
-        await apiServer.stop();
+        // With watches open (the controller manager's, a kubelet's, an operator's), kube-apiserver does not exit on
+        // SIGTERM for a long while; 2 s is ample for it to stop serving and close its connections.
+        await apiServer.stop(2000);
         await apiServer.start();
       },
     };

@@ -68,11 +68,11 @@ export class ServerProcess {
     }
   }
 
-  /** SIGTERM, then SIGKILL after a grace period. */
-  async stop(): Promise<void> {
+  /** SIGTERM, then SIGKILL after graceMs (default 10 s). */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
-    await stopChild(child, STOP_GRACE_MS);
+    await stopChild(child, graceMs);
   }
 }

@@ -47,14 +47,14 @@ after(async () => {
   await cp?.stop({ keepFiles: !allPassed });
 });
 
-function job(name: string, script: string, env: object[] = []): string {
+function job(name: string, script: string, env: object[] = [], command = ['node', '-e', script]): string {
   return stringify({
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, namespace: NS },
     spec: {
       backoffLimit: 0,
-      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'bulkhead:test', command: ['node', '-e', script], env }] } },
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'bulkhead:test', command, env }] } },
     },
   });
 }
@@ -65,6 +65,22 @@ async function jobCondition(name: string, type: string): Promise<void> {
     const conditions = got?.status?.conditions ?? [];
     return { done: conditions.some((c) => c.type === type && c.status === 'True'), value: got?.status };
   }, { what: `job/${name} to be ${type}` });
+}
+
+function barePod(name: string, restartPolicy: string, container: object): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: { restartPolicy, containers: [{ name: 'main', image: 'bulkhead:test', ...container }] },
+  });
+}
+
+async function podStatusWhen(name: string, what: string, done: (status: PodJson['status'] | undefined) => boolean): Promise<PodJson['status'] | undefined> {
+  return waitFor(async () => {
+    const pod = await k.getJson<PodJson>('pod', name, NS);
+    return { done: done(pod?.status), value: pod?.status };
+  }, { what: `pod ${name} ${what}` });
 }
 
 async function podsOf(selector: string): Promise<PodJson[]> {
@@ -97,28 +113,31 @@ test('a Job whose pod exits 3 fails with backoffLimit 0, and the pod shows exit 
   assert.deepEqual({ exitCode: terminated?.exitCode, reason: terminated?.reason }, { exitCode: 3, reason: 'Error' });
 });
 
+test('a container whose command is `bulkhead …` runs the built CLI', async () => {
+  await k.applyYaml(job('cli', '', [], ['bulkhead', '--help']));
+  await jobCondition('cli', 'Complete');
+  const [pod] = await podsOf('job-name=cli');
+  assert.match(kubelet.logs(NS, pod?.metadata.name ?? ''), /^Usage: bulkhead /m);
+});
+
 test('a pod whose Secret is missing waits with CreateContainerConfigError, and runs once the Secret exists', async () => {
-  await k.applyYaml(stringify({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'needs-secret', namespace: NS },
-    spec: {
-      restartPolicy: 'Never',
-      containers: [{ name: 'main', image: 'bulkhead:test', command: ['sh', '-c', 'echo "$TOKEN_LENGTH"'], envFrom: [{ secretRef: { name: 'later' } }] }],
-    },
-  }));
-  const waiting = await waitFor(async () => {
-    const pod = await k.getJson<PodJson>('pod', 'needs-secret', NS);
-    const state = pod?.status.containerStatuses?.[0]?.state.waiting;
-    return { done: state?.reason === 'CreateContainerConfigError', value: state ?? pod?.status };
-  }, { what: 'pod needs-secret to wait for its Secret' });
-  assert.equal((waiting as { message: string }).message, 'secret "later" not found');
+  await k.applyYaml(barePod('needs-secret', 'Never', { command: ['sh', '-c', 'echo "$TOKEN_LENGTH"'], envFrom: [{ secretRef: { name: 'later' } }] }));
+  const waiting = await podStatusWhen('needs-secret', 'to wait for its Secret',
+    (status) => status?.containerStatuses?.[0]?.state.waiting?.reason === 'CreateContainerConfigError');
+  assert.equal(waiting?.containerStatuses?.[0]?.state.waiting?.message, 'secret "later" not found');
   await k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'later', namespace: NS }, stringData: { TOKEN_LENGTH: '42' } }));
-  const done = await waitFor(async () => {
-    const pod = await k.getJson<PodJson>('pod', 'needs-secret', NS);
-    return { done: pod?.status.phase === 'Succeeded', value: pod?.status };
-  }, { what: 'pod needs-secret to succeed once its Secret exists' });
+  const done = await podStatusWhen('needs-secret', 'to succeed once its Secret exists', (status) => status?.phase === 'Succeeded');
   assert.equal(done?.containerStatuses?.[0]?.state.terminated?.message, '42');
+});
+
+test('a pod with restartPolicy OnFailure is restarted in place after a failure, and then succeeds', async () => {
+  // Fails on its first run, succeeds on the second: the marker file is named after the pod's uid.
+  const script = 'const fs = require("fs"); const f = require("os").tmpdir() + "/bulkhead-restart-" + process.env.UID;'
+    + ' if (fs.existsSync(f)) { fs.rmSync(f); console.log("second run"); } else { fs.writeFileSync(f, ""); process.exit(1); }';
+  await k.applyYaml(barePod('retries', 'OnFailure', { command: ['node', '-e', script], env: [{ name: 'UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } }] }));
+  const status = await podStatusWhen('retries', 'to succeed on its second run', (s) => s?.phase === 'Succeeded');
+  const container = status?.containerStatuses?.[0];
+  assert.deepEqual({ restartCount: container?.restartCount, message: container?.state.terminated?.message }, { restartCount: 1, message: 'second run' });
 });
 
 test('a Deployment of 2 gets 2 ready replicas, and scaling it to 0 stops both processes with SIGTERM', async () => {
@@ -142,7 +161,11 @@ test('a Deployment of 2 gets 2 ready replicas, and scaling it to 0 stops both pr
   }, { what: 'deployment/sleeper to have 2 ready replicas' });
   const names = (await podsOf('app=sleeper')).map((p) => p.metadata.name);
   assert.equal(names.length, 2);
-  const pids = names.map((name) => Number(/^pid=(\d+)$/m.exec(kubelet.logs(NS, name))?.[1]));
+  // Without a readiness probe a pod is Ready once its process is started, which can be before it printed anything.
+  const pids = await waitFor(async () => {
+    const found = names.map((name) => Number(/^pid=(\d+)$/m.exec(kubelet.logs(NS, name))?.[1]));
+    return Promise.resolve({ done: found.every((pid) => pid > 0), value: found });
+  }, { what: 'both sleeper pods to print their pid' });
 
   const scaled = await k.kubectl(['scale', 'deployment/sleeper', '-n', NS, '--replicas=0']);
   assert.equal(scaled.code, 0, scaled.stderr);
