@@ -100,16 +100,22 @@ for (let s = 0; s < STEADY_SECONDS; s++) {
   await new Promise((r) => setTimeout(r, 1000));
 }
 const cpuPercent = ((cpuTicks() - ticks0) / 100 / STEADY_SECONDS) * 100;
+const own = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} ([\\d.e+]+)`, 'm').exec(own)?.[1] ?? NaN) / 1048576);
 
 const result = {
   date: new Date().toISOString(),
   imports: IMPORTS,
   latencyMs: { median: Math.round(pct(50)), p99: Math.round(pct(99)), max: Math.round(latencies.at(-1) ?? NaN) },
-  steady: { crs: STEADY, seconds: STEADY_SECONDS, peakRssMb: Math.round(peakRss), endRssMb: Math.round(rssMb()), cpuPercentOfOneCore: Math.round(cpuPercent * 10) / 10 },
+  steady: {
+    crs: STEADY, seconds: STEADY_SECONDS, peakRssMb: Math.round(peakRss), endRssMb: Math.round(rssMb()), cpuPercentOfOneCore: Math.round(cpuPercent * 10) / 10,
+    heapUsedMb: gauge('nodejs_heap_size_used_bytes'), heapTotalMb: gauge('nodejs_heap_size_total_bytes'), externalMb: gauge('nodejs_external_memory_bytes'),
+  },
 };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'operator.json'), `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`| CsvImports | median apply→Job ms | p99 ms | max ms | steady CRs | operator peak RSS MB | operator CPU % of a core |\n|---|---|---|---|---|---|---|\n`);
+process.stdout.write(`${JSON.stringify(result.steady)}\n`);
 process.stdout.write(`| ${IMPORTS} | ${result.latencyMs.median} | ${result.latencyMs.p99} | ${result.latencyMs.max} | ${STEADY} | ${result.steady.peakRssMb} | ${result.steady.cpuPercentOfOneCore} |\n`);
 operator.kill('SIGTERM');
 await new Promise((r) => operator.once('exit', r));

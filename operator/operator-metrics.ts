@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServerBudget } from './budget/server-budget.js';
 import type { KindName } from './kube/custom-resource.js';
 
@@ -20,6 +20,11 @@ export class OperatorMetrics {
   private readonly seenStates = new Map<string, string[]>();
   private readonly seenWaiters = new Map<string, string[]>();
   private readonly queueRows = new Gauge({ name: 'bulkhead_queue_rows', help: "Rows of a StressRun's queue table by status, sampled.", labelNames: ['stressrun', 'status'], registers: [this.registry] });
+
+  constructor() {
+    // process_resident_memory_bytes, process_cpu_seconds_total, nodejs_heap_* …: the operator's own footprint.
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Times one reconcile and counts its result. */
   async timeReconcile(kind: KindName, work: () => Promise<void>): Promise<void> {

@@ -31,6 +31,11 @@ function managedKind<T extends KubernetesObject>(
     path: scoped(prefix, what),
     labelSelector: MANAGED,
     list: (namespace) => (namespace ? inNamespace({ namespace, labelSelector: MANAGED }) : everywhere({ labelSelector: MANAGED })),
+    // The operator reads their labels and status only; the pod template (with BULKHEAD_SPEC) is the bulk.
+    slim: (o) => {
+      const spec = (o as { spec?: { template?: unknown } }).spec;
+      if (spec) delete spec.template;
+    },
   };
 }
 
