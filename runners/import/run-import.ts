@@ -24,8 +24,9 @@ import { recordValueRejects } from './sql/record-value-rejects.js';
 import { recordSkippedRows } from './sql/record-skipped-rows.js';
 import { messageLocale } from './sql/message-locale.js';
 import { summarizeRejects } from './sql/summarize-rejects.js';
-import { buildReady, indexReady } from './sql/build-ready.js';
-import { checkKeyOrder, indexStage } from './sql/check-key-order.js';
+import { buildReady } from './sql/build-ready.js';
+import { checkKeyOrder } from './sql/check-key-order.js';
+import { indexOrderColumn } from './sql/index-order-column.js';
 import { readySource, stageSource, type MergeSource } from './sql/merge-source.js';
 
 /** What a run needs from its surroundings. */
@@ -172,13 +173,13 @@ async function prepareMergeSource(session: Session, log: Logger, importId: strin
   }
   log.info({ event: 'merge-source', inKeyOrder: ordered, judgedBy: copied.keyOrder === 'unknown' ? 'scan' : 'runner' }, ordered ? 'the file is in key order: merging straight from staging' : 'sorting and de-duplicating into the ready table');
   if (ordered) {
-    await session.query(indexStage(STAGING_SCHEMA, names.stage));
+    await session.query(indexOrderColumn(STAGING_SCHEMA, names.stage, '_line'));
     const stagedRows = copied.rowsStaged - stagedRejects;
     return { source: stageSource(STAGING_SCHEMA, names.stage, plan, anyRejects), range: { first: copied.firstLine, last: copied.lastLine, rows: stagedRows } };
   }
   const built = await session.query(buildReady(importId, STAGING_SCHEMA, names.stage, names.ready, plan.columns, plan.key, anyRejects));
   const readyRows = built.rowCount ?? 0;
-  await session.query(indexReady(STAGING_SCHEMA, names.ready));
+  await session.query(indexOrderColumn(STAGING_SCHEMA, names.ready, '_seq'));
   return { source: readySource(STAGING_SCHEMA, names.ready, plan), range: { first: 1, last: readyRows, rows: readyRows } };
 }
 
