@@ -38,9 +38,9 @@ export function stagedTyped(layout: StageLayout, column: PlannedColumn): boolean
 }
 
 /**
- * Whether the server's messages are in English, so its NOTICEs about skipped rows can be read. lc_messages is
- * C, POSIX, an English locale, or empty (the server's default, which initdb sets from the environment: usually C
- * in containers; a non-English default only costs the typed path, since the check below then says no).
+ * Whether the server's messages are in English, so its NOTICEs about skipped rows can be read: lc_messages is C,
+ * POSIX or an English locale. Anything else (including '', the server's environment) keeps the text path, and a
+ * NOTICE missed anyway is caught by the count check in copy-to-stage.ts.
  */
 export function englishMessages(lcMessages: string): boolean {
   return /^(C|POSIX|en)([._@]|$)/i.test(lcMessages);

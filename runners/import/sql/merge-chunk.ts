@@ -37,8 +37,9 @@ function distinct(columns: ImportPlan['columns'], left: string, right: string): 
  * With updateChangedOnly, rows whose target row already holds the same values are left out before the INSERT.
  * ON CONFLICT DO UPDATE locks the existing row before it evaluates its WHERE, so an unchanged row would still
  * cost a row lock: a dirtied heap page and a WAL record each. The LATERAL probe (LIMIT 1 keeps it a per-row index
- * lookup, never a hash join over the whole target) reads the row instead, which made re-importing 3.5M unchanged
- * rows about 2x faster. The ON CONFLICT clause keeps its own WHERE for rows another session changes meanwhile.
+ * lookup, never a hash join over the whole target) only reads the row. In back-to-back runs it took the merge of
+ * a 1M-row unchanged re-import from 8.3 s to 5.9 s; a chunk of changed rows, which it lets through, costs about
+ * 3% more. The ON CONFLICT clause keeps its own WHERE for rows another session changes meanwhile.
  *
  * RETURNING (xmax = 0) tells an inserted row (no deleting transaction yet) from one updated by ON CONFLICT, whose
  * new version carries this transaction's xid in xmax. Rows neither inserted nor updated were unchanged.
