@@ -126,13 +126,17 @@ export class CopyRowStream extends Transform {
     this.lines.add(r.line, this.sent === 0 ? countByte(r, CR) : r.breaks);
     this.sent++;
     this.counts.lastLine = r.line;
-    const prefix = `${r.line}${this.format.delimiter}`;
-    const need = prefix.length + (r.end - r.start) + 1;
+    const digits = decimalDigits(r.line);
+    const need = digits + 1 + (r.end - r.start) + 1;
     if (this.outLength + need > this.out.length) {
       this.flushOut();
       if (need > this.out.length) this.out = Buffer.allocUnsafe(need);
     }
-    this.outLength += this.out.write(prefix, this.outLength, 'latin1');
+    // The line number and a delimiter, written as bytes: a string per record costs about a tenth of the runner's
+    // CPU in the COPY phase.
+    for (let n = r.line, at = this.outLength + digits - 1; at >= this.outLength; n = Math.floor(n / 10), at--) this.out[at] = 0x30 + (n % 10);
+    this.outLength += digits;
+    this.out[this.outLength++] = this.delimiter;
     this.outLength += r.bytes.copy(this.out, this.outLength, r.start, r.end);
     this.out[this.outLength++] = 0x0a;
   }
@@ -148,4 +152,10 @@ function countByte(r: ScannedRecord, byte: number): number {
   let n = 0;
   for (let i = r.bytes.indexOf(byte, r.start); i >= 0 && i < r.end; i = r.bytes.indexOf(byte, i + 1)) n++;
   return n;
+}
+
+function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }
