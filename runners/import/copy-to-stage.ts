@@ -4,50 +4,98 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Session } from '../shared/session.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { CopyRowStream, type FramingCounts, type Reject } from './copy-rows.js';
+import { parseCopySkip } from './copy-skips.js';
+import { RecordChecks, type KeyOrder, type RecordCheckPlan } from './record-checks.js';
 import { copyIntoStage } from './sql/copy-into-stage.js';
 import type { CsvFormat } from './import-config.js';
+
+/** A row COPY skipped, placed in the file. */
+export interface SkippedRow {
+  line: number;
+  /** 0-based CSV column. */
+  csvIndex: number;
+  value: string | null;
+}
 
 /** What the COPY phase produced. */
 export interface CopyResult extends FramingCounts {
   /** Rows COPYed into staging. */
   rowsStaged: number;
-  /** Records rejected while framing, in file order. */
+  /** Records rejected while framing or by the record checks, in file order. */
   rejects: Reject[];
+  /** Rows COPY skipped for values their column's type cannot read (typed staging only), in file order. */
+  skipped: SkippedRow[];
+  /** Whether the staged keys strictly increase, as far as the runner could tell. */
+  keyOrder: KeyOrder;
+}
+
+/** What to COPY where. */
+export interface CopyTarget {
+  schema: string;
+  table: string;
+  columns: string[];
+  firstDataLine: number;
+  format: CsvFormat;
+  maxRejected: number;
+  file: string;
+  checks: RecordCheckPlan;
+  /** Typed staging: COPY skips rows with unreadable values and names them in NOTICEs. */
+  skipBadRows: boolean;
 }
 
 /**
- * Streams the CSV body into the staging table through one COPY. Bad records are held back and collected; once
- * there are more than maxRejected, the COPY is abandoned at once (destroying the stream sends CopyFail, which
- * rolls it back), since the import is refused anyway.
+ * Streams the CSV body into the staging table through one COPY. Bad records are held back and collected, and so
+ * are the rows COPY itself skips; once there are more than maxRejected in all, the COPY is abandoned at once
+ * (destroying the stream sends CopyFail, which rolls it back), since the import is refused anyway.
  */
-export async function copyToStage(
-  session: Session,
-  body: Readable,
-  target: { schema: string; table: string; columns: string[]; firstDataLine: number; format: CsvFormat; maxRejected: number; file: string },
-  stop: AbortSignal,
-  onProgress: (counts: FramingCounts) => void,
-): Promise<CopyResult> {
+export async function copyToStage(session: Session, body: Readable, target: CopyTarget, stop: AbortSignal, onProgress: (counts: FramingCounts) => void): Promise<CopyResult> {
   const rejects: Reject[] = [];
-  const rows = new CopyRowStream(target.format, target.columns, target.firstDataLine, (reject) => {
-    rejects.push(reject);
-    if (rejects.length > target.maxRejected) {
+  const skipped: SkippedRow[] = [];
+  const overLimit = (): void => {
+    if (rejects.length + skipped.length > target.maxRejected) {
       rows.destroy(new InvalidInputError(`${target.file}: more than ${target.maxRejected} bad rows (errors.maxRejected); nothing was merged`));
     }
-  });
+  };
+  const rows = new CopyRowStream(target.format, target.columns, target.firstDataLine, (reject) => {
+    rejects.push(reject);
+    overLimit();
+  }, new RecordChecks(target.checks, target.format));
+  // A NOTICE arrives as soon as COPY skips a row (the server flushes each one), so the count is live.
+  const onNotice = (notice: { message?: string }): void => {
+    const skip = parseCopySkip(notice.message ?? '');
+    if (!skip) return;
+    const line = rows.lines.fileLine(skip.copyLine);
+    const csvIndex = Number(skip.stageColumn.slice(1)) - 1;
+    if (line === undefined || !(csvIndex >= 0 && csvIndex < target.columns.length)) {
+      rows.destroy(new Error(`COPY skipped a row it placed at line ${skip.copyLine}, column ${skip.stageColumn}, which the runner cannot place in ${target.file}`));
+      return;
+    }
+    skipped.push({ line, csvIndex, value: skip.value });
+    overLimit();
+  };
   const ticker = setInterval(() => onProgress(rows.counts), 250);
   session.checkStopped();
-  const copy = session.client.query(copyFrom(copyIntoStage(target.schema, target.table, target.columns.length, target.format)));
+  if (target.skipBadRows) session.client.on('notice', onNotice);
+  const copy = session.client.query(copyFrom(copyIntoStage(target.schema, target.table, target.columns.length, target.format, target.skipBadRows)));
+  const result = (rowsStaged: number): CopyResult => ({ ...rows.counts, rowsStaged, rejects, skipped, keyOrder: rows.keyOrder });
   try {
     // A cancel request does not interrupt a COPY that waits for client data, so a stop destroys the pipeline
     // instead: the copy stream then sends CopyFail, and the server rolls the COPY back.
     await pipeline(body, rows, copy, { signal: stop });
   } catch (err) {
     session.checkStopped();
-    if (err instanceof InvalidInputError) return { ...rows.counts, rowsStaged: 0, rejects };
+    if (err instanceof InvalidInputError) return result(0);
     throw new Error(`while copying ${target.file} into staging`, { cause: err });
   } finally {
+    session.client.off('notice', onNotice);
     clearInterval(ticker);
     onProgress(rows.counts);
   }
-  return { ...rows.counts, rowsStaged: Number(copy.rowCount), rejects };
+  const staged = Number(copy.rowCount);
+  // Every row sent is either staged or skipped with a NOTICE; a NOTICE lost or unread would hide a bad row.
+  if (rows.sent - staged !== skipped.length) {
+    throw new Error(`COPY into staging skipped ${rows.sent - staged} rows of ${target.file} but named ${skipped.length}; refusing to merge`);
+  }
+  skipped.sort((a, b) => a.line - b.line);
+  return result(staged);
 }

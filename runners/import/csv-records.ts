@@ -17,6 +17,8 @@ export interface ScannedRecord {
   line: number;
   /** Fields found: delimiters outside quotes + 1. */
   fields: number;
+  /** Line feeds inside the record (inside quotes, since one outside ends it). */
+  breaks: number;
   /** Set when the record cannot be framed: an unterminated quote, or a bare carriage return. */
   problem?: { field: number; reason: string };
 }
@@ -116,7 +118,9 @@ export class CsvRecordScanner {
       this.carryBytes = 0;
     }
     if (e > s && bytes[e - 1] === CR && !this.inQuote) e--;
-    const record: ScannedRecord = { bytes, start: s, end: e, line: this.recordLine, fields: this.fields };
+    // this.line already counts the terminating line feed, unless the record ends the file without one.
+    const breaks = this.line - this.recordLine - (atEof ? 0 : 1);
+    const record: ScannedRecord = { bytes, start: s, end: e, line: this.recordLine, fields: this.fields, breaks };
     if (atEof && this.inQuote) {
       record.problem = { field: this.quoteField, reason: 'unterminated quoted field: the closing quote is missing' };
     } else if (this.strayCrField > 0) {
@@ -136,7 +140,7 @@ export class CsvRecordScanner {
     const reason = this.inQuote
       ? `unterminated quoted field: no closing quote within ${this.maxRecordBytes} bytes`
       : `record longer than ${this.maxRecordBytes} bytes`;
-    emit({ bytes, start: 0, end: bytes.length, line: this.recordLine, fields: this.fields, problem: { field: this.quoteField || this.fields, reason } });
+    emit({ bytes, start: 0, end: bytes.length, line: this.recordLine, fields: this.fields, breaks: 0, problem: { field: this.quoteField || this.fields, reason } });
     // Resynchronise at the next line break outside what we dropped.
     this.inQuote = false;
     this.fields = 1;

@@ -11,6 +11,8 @@ import { planImport, type ImportPlan } from './import-plan.js';
 import { ProgressReporter } from './progress.js';
 import { STAGING_SCHEMA, dropAbandonedStaging, dropStaging, lockImport, stagingNames, unlockImport, type StagingNames } from './staging.js';
 import { copyToStage, type CopyResult } from './copy-to-stage.js';
+import { recordCheckPlan } from './record-checks.js';
+import { TYPED_STAGING_VERSION, englishMessages, stageLayout } from './stage-layout.js';
 import { mergeIntoTarget, type MergeRange } from './merge-into-target.js';
 import type { ImportSummary } from './summary.js';
 import { ensureSchema } from './sql/ensure-schema.js';
@@ -19,9 +21,12 @@ import { createStage } from './sql/create-stage.js';
 import { clearRejects } from './sql/clear-rejects.js';
 import { recordFramingRejects } from './sql/record-framing-rejects.js';
 import { recordValueRejects } from './sql/record-value-rejects.js';
+import { recordSkippedRows } from './sql/record-skipped-rows.js';
+import { messageLocale } from './sql/message-locale.js';
 import { summarizeRejects } from './sql/summarize-rejects.js';
-import { buildReady, indexReady } from './sql/build-ready.js';
-import { checkKeyOrder, indexStage } from './sql/check-key-order.js';
+import { buildReady } from './sql/build-ready.js';
+import { checkKeyOrder } from './sql/check-key-order.js';
+import { indexOrderColumn } from './sql/index-order-column.js';
 import { readySource, stageSource, type MergeSource } from './sql/merge-source.js';
 
 /** What a run needs from its surroundings. */
@@ -61,7 +66,8 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     // Sorts (the ready table's de-duplication) spill to disk at the default 4MB. The key-order check needs a
     // staging scan in line order: synchronized scans would start it where the last scan left off, and a parallel
     // scan interleaves blocks. No parallel workers also keeps the import to the one backend its grant pays for.
-    await session.query("SET work_mem = '64MB'; SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0");
+    // NOTICEs must reach us: with typed staging they are how COPY names the rows it skipped.
+    await session.query("SET work_mem = '64MB'; SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0; SET client_min_messages = notice");
     locked = await lockImport(session, names.base);
     if (!locked) throw new BulkheadError(`another run of import ${importId} is in progress on this server; wait for it or stop it`);
     await dropAbandonedStaging(session, names, log);
@@ -71,8 +77,13 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     const input = await openSource(ctx.source, config.httpTimeoutSeconds, ctx.stop);
     const { columns: header, firstDataLine, body } = await splitHeader(input, spec.format, file);
     const plan = planImport(spec.target, header, await readTargetTable(session.client, tableName), tableLabel, file);
-    const builtinCheck = (await session.serverVersionNum()) >= BUILTIN_INPUT_CHECK_VERSION;
+    const version = await session.serverVersionNum();
+    const builtinCheck = version >= BUILTIN_INPUT_CHECK_VERSION;
     if (!builtinCheck) await session.query(inputErrorFunction());
+    // The one switch between the two staging paths: typed on PostgreSQL 17+ (when its NOTICEs can be read), text
+    // before. Everything downstream asks the layout which columns are typed.
+    const typedStaging = version >= TYPED_STAGING_VERSION && englishMessages((await session.query<{ lc: string }>(messageLocale())).rows[0]?.lc ?? '');
+    const layout = stageLayout(plan, header.length, typedStaging);
 
     progress.enter('copy');
     await session.query(clearRejects(importId));
@@ -82,10 +93,10 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     // longer reads back in key order); and a COPY that fails or is killed leaves no table behind.
     // After a COPY abandoned for too many bad rows the transaction is aborted, and the COMMIT rolls it back.
     const copied = await session.transaction(async () => {
-      await session.query(createStage(STAGING_SCHEMA, names.stage, header.length));
+      await session.query(createStage(STAGING_SCHEMA, names.stage, layout.types));
       return copyToStage(session, body, {
         schema: STAGING_SCHEMA, table: names.stage, columns: header, firstDataLine, format: spec.format,
-        maxRejected: spec.errors.maxRejected, file,
+        maxRejected: spec.errors.maxRejected, file, checks: recordCheckPlan(plan), skipBadRows: layout.copySkipsBadRows,
       }, ctx.stop, (counts) => progress.setRows(counts.rowsRead));
     });
     summary.copySeconds = seconds(performance.now() - copyStart);
@@ -95,8 +106,11 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     progress.enter('check');
     if (copied.rejects.length > 0) await session.query(recordFramingRejects(importId, copied.rejects));
-    const overLimit = copied.rejects.length > spec.errors.maxRejected;
-    const valueCheck = overLimit ? undefined : recordValueRejects(importId, STAGING_SCHEMA, names.stage, plan.columns, builtinCheck);
+    if (copied.skipped.length > 0) await session.query(recordSkippedRows(importId, copied.skipped, header, layout.types));
+    // Rejected lines that never reached staging: the merge need not filter them out.
+    const unstaged = copied.rejects.length + copied.skipped.length;
+    const overLimit = unstaged > spec.errors.maxRejected;
+    const valueCheck = overLimit ? undefined : recordValueRejects(importId, STAGING_SCHEMA, names.stage, plan.columns, layout, builtinCheck);
     if (valueCheck) await session.query(valueCheck);
     const { rows: rejectRows } = await session.query<{ lines: string; sample: ImportSummary['rejects'] }>(summarizeRejects(importId, SAMPLE_REJECTS));
     summary.rowsRejected = Number(rejectRows[0]?.lines ?? 0);
@@ -107,8 +121,9 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     }
 
     progress.enter('dedupe');
-    const { source, range } = await prepareMergeSource(session, log, importId, names, plan, copied, summary.rowsRejected);
-    summary.duplicateKeys = copied.rowsStaged - (summary.rowsRejected - copied.rejects.length) - range.rows;
+    const stagedRejects = summary.rowsRejected - unstaged;
+    const { source, range } = await prepareMergeSource(session, log, importId, names, plan, copied, stagedRejects);
+    summary.duplicateKeys = copied.rowsStaged - stagedRejects - range.rows;
 
     progress.enter('merge');
     const mergeStart = performance.now();
@@ -146,20 +161,25 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
 /**
  * Picks the merge source. A file already in strictly increasing key order is merged straight from staging; any
- * other is first de-duplicated and sorted into the ready table (see build-ready.ts).
+ * other is first de-duplicated and sorted into the ready table (see build-ready.ts). The runner judged the order
+ * while streaming when the key is a plain integer (record-checks.ts); otherwise a scan of staging does.
  */
-async function prepareMergeSource(session: Session, log: Logger, importId: string, names: StagingNames, plan: ImportPlan, copied: CopyResult, rejectedLines: number): Promise<{ source: MergeSource; range: MergeRange }> {
-  const anyRejects = rejectedLines > 0;
-  const { rows } = await session.query<{ ordered: boolean }>(checkKeyOrder(importId, STAGING_SCHEMA, names.stage, plan.key, anyRejects));
-  log.info({ event: 'merge-source', inKeyOrder: rows[0]?.ordered === true }, rows[0]?.ordered ? 'the file is in key order: merging straight from staging' : 'sorting and de-duplicating into the ready table');
-  if (rows[0]?.ordered) {
-    await session.query(indexStage(STAGING_SCHEMA, names.stage));
-    const stagedRows = copied.rowsStaged - (rejectedLines - copied.rejects.length);
+async function prepareMergeSource(session: Session, log: Logger, importId: string, names: StagingNames, plan: ImportPlan, copied: CopyResult, stagedRejects: number): Promise<{ source: MergeSource; range: MergeRange }> {
+  const anyRejects = stagedRejects > 0;
+  let ordered = copied.keyOrder === 'increasing';
+  if (copied.keyOrder === 'unknown') {
+    const { rows } = await session.query<{ ordered: boolean }>(checkKeyOrder(importId, STAGING_SCHEMA, names.stage, plan.key, anyRejects));
+    ordered = rows[0]?.ordered === true;
+  }
+  log.info({ event: 'merge-source', inKeyOrder: ordered, judgedBy: copied.keyOrder === 'unknown' ? 'scan' : 'runner' }, ordered ? 'the file is in key order: merging straight from staging' : 'sorting and de-duplicating into the ready table');
+  if (ordered) {
+    await session.query(indexOrderColumn(STAGING_SCHEMA, names.stage, '_line'));
+    const stagedRows = copied.rowsStaged - stagedRejects;
     return { source: stageSource(STAGING_SCHEMA, names.stage, plan, anyRejects), range: { first: copied.firstLine, last: copied.lastLine, rows: stagedRows } };
   }
   const built = await session.query(buildReady(importId, STAGING_SCHEMA, names.stage, names.ready, plan.columns, plan.key, anyRejects));
   const readyRows = built.rowCount ?? 0;
-  await session.query(indexReady(STAGING_SCHEMA, names.ready));
+  await session.query(indexOrderColumn(STAGING_SCHEMA, names.ready, '_seq'));
   return { source: readySource(STAGING_SCHEMA, names.ready, plan), range: { first: 1, last: readyRows, rows: readyRows } };
 }
 
@@ -169,7 +189,7 @@ function seconds(ms: number): number {
 
 /** A message that lists the first rejects as file:line:column: reason, so the user can open the file there. */
 function rejectMessage(file: string, header: string[], summary: ImportSummary, maxRejected: number, stoppedEarly: boolean): string {
-  const count = stoppedEarly ? `more than ${maxRejected}` : String(summary.rowsRejected);
+  const count = stoppedEarly ? `at least ${maxRejected + 1}` : String(summary.rowsRejected);
   const lines = summary.rejects.slice(0, 10).map((r) => {
     const col = header.indexOf(r.column);
     return `${file}:${r.line}${col >= 0 ? `:${col + 1}` : ''}${r.column ? ` (column "${r.column}")` : ''}: ${r.reason}`;

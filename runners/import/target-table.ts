@@ -14,6 +14,8 @@ export interface TargetColumn {
   hasDefault: boolean;
   generated: boolean;
   identityAlways: boolean;
+  /** Whether the type's text input is a built-in, soft-error-safe function (not a domain; see describe-target.ts). */
+  builtinInput: boolean;
   /** Whether the type has an equality operator, so IS DISTINCT FROM can compare it directly. */
   comparable: boolean;
 }

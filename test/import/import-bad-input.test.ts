@@ -90,6 +90,31 @@ test('bytes invalid in UTF-8 and NUL bytes are rejected with line and column, no
   assert.match(bad.stderr, /bytes2\.csv:3:2 \(column "name"\): contains bytes that are invalid in UTF8/);
 });
 
+test('bad values after multi-line records, blank lines and rejected records are reported at their own file line', async () => {
+  await db.pool.query('DELETE FROM items WHERE id < 100');
+  const csv = `${header}\n1,"two\nlines",1.00,\n\n2,ok,abc,\n3,x\n4,"a\nb\nc",1,\n5,ok,1,2024-99-99\n6,last,2,\n`;
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'lines.csv', csv), ...args, '--max-rejected', '3', '--name', 'lines']);
+  assert.equal(result.code, 0, result.stderr);
+  const rejects = summaryOf(result).rejects as { line: number; column: string; reason: string }[];
+  assert.deepEqual(rejects.map((r) => [r.line, r.column]), [[5, 'price'], [6, 'price'], [10, 'seen']]);
+  assert.match(rejects[0]?.reason ?? '', /invalid input syntax for type numeric: "abc"/);
+  assert.deepEqual((await db.pool.query('SELECT id FROM items ORDER BY id')).rows.map((r: { id: number }) => r.id), [1, 4, 6, 100]);
+  const crlf = `${header}\r\n1,"a\r\nb",1,\r\n2,x,bad,\r\n3,y,1,\r\n`;
+  const r2 = await runImport(db.url, ['--file', writeCsv(dir, 'crlf.csv', crlf), ...args, '--max-rejected', '1', '--name', 'crlf']);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.deepEqual((summaryOf(r2).rejects as { line: number; column: string }[]).map((r) => [r.line, r.column]), [[4, 'price']]);
+});
+
+test('unreadable values past errors.maxRejected stop the import with exit 2, naming the first, nothing merged', async () => {
+  await db.pool.query('DELETE FROM items WHERE id < 100');
+  const lines = [header, ...Array.from({ length: 5000 }, (_, i) => `${i + 1},n,${i % 2 ? 'bad' : '1'},`)];
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'many-bad.csv', lines.join('\n')), ...args, '--max-rejected', '10']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /many-bad\.csv:3:3 \(column "price"\): invalid input syntax for type numeric: "bad"/);
+  assert.deepEqual((await db.pool.query('SELECT id FROM items')).rows, [{ id: 100 }]);
+  assert.deepEqual(await stagingTables(db.pool), []);
+});
+
 test('an unknown table is refused with exit 2 naming it', async () => {
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'any.csv', `${header}\n1,a,1,\n`), '--table', 'nope', '--key', 'id']);
   assert.equal(result.code, 2);

@@ -26,13 +26,3 @@ export function buildReady(importId: string, schema: string, stage: string, read
     values: [importId],
   };
 }
-
-/**
- * A BRIN index on _seq: the table was written in _seq order, so each chunk's range maps to a few block ranges.
- * It builds in one cheap pass where a btree would sort millions of rows again. ANALYZE, because without
- * statistics the planner reads the whole table for every chunk.
- */
-export function indexReady(schema: string, ready: string): SqlQuery {
-  const table = qualified(schema, ready);
-  return { text: `CREATE INDEX ON ${table} USING brin (_seq) WITH (pages_per_range = 16); ANALYZE ${table}`, values: [] };
-}

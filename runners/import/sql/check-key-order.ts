@@ -24,13 +24,3 @@ export function checkKeyOrder(importId: string, schema: string, stage: string, k
     values: [importId],
   };
 }
-
-/**
- * A BRIN index on staging's _line, so each merge chunk reads only its own block ranges, and statistics: without
- * them (autovacuum is off for staging) the planner guesses the row count and reads all of staging for every
- * chunk, which made a 3.5M-row re-import 3x slower.
- */
-export function indexStage(schema: string, stage: string): SqlQuery {
-  const table = qualified(schema, stage);
-  return { text: `CREATE INDEX ON ${table} USING brin (_line) WITH (pages_per_range = 16); ANALYZE ${table}`, values: [] };
-}

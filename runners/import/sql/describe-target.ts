@@ -1,7 +1,9 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
 
 /**
- * The target table, its columns and its unique indexes, in one round trip. Identifiers from the spec are only
+ * The target table, its columns and its unique indexes, in one round trip. builtinInput: the column's type reads
+ * its text with a built-in input function and is not a domain (nor an array of one), so a bad value is a soft
+ * error that COPY ... ON_ERROR ignore can skip; an extension's input function or a domain's CHECK may throw instead. Identifiers from the spec are only
  * ever compared with catalog names here, as parameters; nothing is pasted into SQL before this resolves them.
  */
 export function describeTarget(schema: string, table: string): SqlQuery {
@@ -12,8 +14,10 @@ export function describeTarget(schema: string, table: string): SqlQuery {
         (SELECT coalesce(json_agg(json_build_object(
             'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'typeOid', a.atttypid::int8,
             'typmod', a.atttypmod, 'notNull', a.attnotnull, 'hasDefault', a.atthasdef OR a.attidentity <> '',
-            'generated', a.attgenerated <> '', 'identityAlways', a.attidentity = 'a') ORDER BY a.attnum), '[]')
-           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+            'generated', a.attgenerated <> '', 'identityAlways', a.attidentity = 'a',
+            'builtinInput', t.typtype <> 'd' AND t.typinput::oid < 16384
+              AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typtype = 'd')) ORDER BY a.attnum), '[]')
+           FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
         (SELECT coalesce(json_agg(json_build_object('name', ic.relname, 'primary', i.indisprimary,
             'columns', (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
                         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum))), '[]')

@@ -1,6 +1,7 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
 import { qualified } from '../../shared/ident.js';
 import { needsTypeCheck, type PlannedColumn } from '../import-plan.js';
+import { stagedTyped, type StageLayout } from '../stage-layout.js';
 import { valueExpression } from './value-expression.js';
 
 /** How values are checked: 16+'s built-ins, or 15's pg_temp function (see input-error-function.ts). */
@@ -21,21 +22,23 @@ const FUNCTION: InputCheck = {
 /**
  * Finds every staged value that would fail in the merge, set-wise, and records it as a reject: text that is not
  * valid input for the column's type (with its modifier), and NULL in a NOT NULL or key column. Checking before
- * merging is what lets a bad file be refused with nothing merged.
+ * merging is what lets a bad file be refused with nothing merged. Columns COPY already read in their own type
+ * (typed staging) need no input check, and a NULL loaded as it is was already refused by the runner
+ * (record-checks.ts); what is left is text-staged values and the results of transforms.
  *
  * The per-row test (every column OR'ed) is pushed down to the scan, so a good row costs one pg_input_is_valid()
  * per typed value and nothing more; only bad rows are expanded into one row per column to say which failed.
  * Returns undefined when no column needs a check (all text, all nullable).
  */
-export function recordValueRejects(importId: string, schema: string, stage: string, columns: PlannedColumn[], builtinCheck: boolean): SqlQuery | undefined {
+export function recordValueRejects(importId: string, schema: string, stage: string, columns: PlannedColumn[], layout: StageLayout, builtinCheck: boolean): SqlQuery | undefined {
   const check = builtinCheck ? BUILTIN : FUNCTION;
   const values: unknown[] = [importId];
   const param = (v: unknown, cast: string): string => `$${values.push(v)}::${cast}`;
   const perRow: string[] = [];
   const perValue: string[] = [];
   for (const c of columns) {
-    const typed = needsTypeCheck(c.target);
-    const notNull = c.target.notNull || c.isKey;
+    const typed = needsTypeCheck(c.target) && !stagedTyped(layout, c);
+    const notNull = (c.target.notNull || c.isKey) && c.transform !== undefined;
     if (!typed && !notNull) continue;
     const expr = valueExpression(c);
     const name = param(c.csvName, 'text');
