@@ -2,6 +2,7 @@ import type { Session } from '../shared/session.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImportPlan } from './import-plan.js';
 import { mergeChunk, type MergeOptions } from './sql/merge-chunk.js';
+import { recordImportProgress } from './sql/record-import-progress.js';
 import type { MergeSource } from './sql/merge-source.js';
 import { droppableIndexes, dropIndex, insertAll, lockTarget, targetHasRows } from './sql/fast-path.js';
 
@@ -46,12 +47,15 @@ export async function mergeIntoTarget(
   }
   const query = mergeChunk(plan, source, settings);
   const counts: MergeCounts = { inserted: 0, updated: 0, unchanged: 0, fastPath: false };
+  await session.query(recordImportProgress(importId, 'merge', 0, range.rows));
   for (let from = range.first - 1; from < range.last; from += settings.chunkRows) {
     const to = Math.min(from + settings.chunkRows, range.last);
     const { rows } = await session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to, importId] });
     counts.inserted += Number(rows[0]?.inserted ?? 0);
     counts.updated += Number(rows[0]?.updated ?? 0);
-    onProgress(Math.min(range.rows, to - range.first + 1));
+    const done = Math.min(range.rows, to - range.first + 1);
+    await session.query(recordImportProgress(importId, 'merge', done, range.rows));
+    onProgress(done);
   }
   counts.unchanged = range.rows - counts.inserted - counts.updated;
   return counts;

@@ -16,6 +16,7 @@ import { TYPED_STAGING_VERSION, englishMessages, stageLayout } from './stage-lay
 import { mergeIntoTarget, type MergeRange } from './merge-into-target.js';
 import type { ImportSummary } from './summary.js';
 import { ensureSchema } from './sql/ensure-schema.js';
+import { recordImportProgress } from './sql/record-import-progress.js';
 import { BUILTIN_INPUT_CHECK_VERSION, inputErrorFunction } from './sql/input-error-function.js';
 import { createStage } from './sql/create-stage.js';
 import { clearRejects } from './sql/clear-rejects.js';
@@ -87,6 +88,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     progress.enter('copy');
     await session.query(clearRejects(importId));
+    await session.query(recordImportProgress(importId, 'copy', 0, 0));
     const copyStart = performance.now();
     // Staging is created and filled in one transaction. PostgreSQL then skips the free-space map for the COPY, so
     // rows land in file order (otherwise short rows fill gaps left in earlier pages, and a file in key order no

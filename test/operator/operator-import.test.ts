@@ -17,6 +17,7 @@ interface ImportStatus {
   observedGeneration?: number;
   grantedConnections?: number;
   rows?: { read?: number; inserted?: number; updated?: number; unchanged?: number; rejected?: number };
+  progress?: { bytesProcessed?: number; tuplesProcessed?: number };
   conditions?: { type: string; status: string; reason: string; message: string }[];
 }
 
@@ -104,7 +105,10 @@ test('restarting the operator mid-run creates no second Job and keeps the grant'
   let release = (): void => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
   await env.k.applyYaml(itemsImport(NS, 'slow', env.serveCsv('slow.csv', itemsCsv(5001, 6000), held)));
-  const running = await env.waitStatus<ImportStatus>('csvimport', 'slow', 'to run', (s) => s.phase === 'Running', 60_000);
+  const running = await env.waitStatus<ImportStatus>('csvimport', 'slow', 'to run with COPY progress', (s) => s.phase === 'Running' && (s.progress?.bytesProcessed ?? 0) > 0, 60_000);
+  // Half the file is sent and the rest held back: pg_stat_progress_copy has counted those bytes. (Its tuple
+  // count moves as COPY flushes its insert buffers, so it may still be 0 here.)
+  assert.ok((running.progress?.bytesProcessed ?? 0) >= itemsCsv(5001, 5400).length);
   assert.equal(running.grantedConnections, 1);
   await operator.stop();
   operator = await env.startOperator();
@@ -115,6 +119,9 @@ test('restarting the operator mid-run creates no second Job and keeps the grant'
   release();
   const done = await env.waitStatus<ImportStatus>('csvimport', 'slow', 'to succeed', (s) => s.phase === 'Succeeded' || s.phase === 'Failed', 60_000);
   assert.deepEqual([done.phase, done.rows?.inserted, done.grantedConnections], ['Succeeded', 1000, 0]);
+  const { rows: bookkeeping } = await env.pool.query<{ phase: string; rows_done: string; rows_total: string }>(
+    "SELECT phase, rows_done, rows_total FROM bulkhead.import_progress WHERE import = 'imports/slow'");
+  assert.deepEqual(bookkeeping[0], { phase: 'merge', rows_done: '1000', rows_total: '1000' }, 'the merge bookkeeping the operator reads while merging');
 });
 
 test('deleting a CsvImport removes its Job and its staging tables', async () => {
