@@ -1,5 +1,5 @@
 /**
- * `npm run bench:operator [-- --imports 200] [--steady 500] [--steady-seconds 60]`: the operator on a real
+ * `npm run bench:operator [-- --imports 200] [--steady 500] [--steady-seconds 60] [--node-flags "…"]`: the operator on a real
  * control plane (the operator tests' harness, no kubelet, so Jobs stay active and the measure is the
  * operator's alone) against an embedded PostgreSQL with room for every grant.
  *
@@ -27,6 +27,8 @@ const IMPORTS = arg('--imports', 200);
 const STEADY = arg('--steady', 500);
 const STEADY_SECONDS = arg('--steady-seconds', 60);
 const NS = 'bench';
+// Node flags for the operator process, as the chart's operator container passes them (see values.yaml nodeFlags).
+const NODE_FLAGS = (process.argv.includes('--node-flags') ? process.argv[process.argv.indexOf('--node-flags') + 1] ?? '' : '--optimize-for-size --max-semi-space-size=1').split(' ').filter(Boolean);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const cp = await startControlPlane();
@@ -40,7 +42,7 @@ await core.createNamespace({ body: { metadata: { name: NS } } });
 await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'pg-app' }, stringData: { uri: pgServer.url } } });
 
 const port = await freePort();
-const operator = spawn(process.execPath, [CLI, 'operator', '--kubeconfig', cp.kubeconfig, '--namespaces', NS, '--port', String(port), '--headroom', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const operator = spawn(process.execPath, [...NODE_FLAGS, CLI, 'operator', '--kubeconfig', cp.kubeconfig, '--namespaces', NS, '--port', String(port), '--headroom', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
 let operatorLog = '';
 operator.stderr.on('data', (d: Buffer) => (operatorLog = (operatorLog + d.toString()).slice(-20_000)));
 for (let i = 0; ; i++) {
@@ -105,6 +107,7 @@ const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} ([\\d.e+]
 
 const result = {
   date: new Date().toISOString(),
+  nodeFlags: NODE_FLAGS.join(' '),
   imports: IMPORTS,
   latencyMs: { median: Math.round(pct(50)), p99: Math.round(pct(99)), max: Math.round(latencies.at(-1) ?? NaN) },
   steady: {
