@@ -17,7 +17,11 @@ export class ServerPools {
   pool(server: string, url: string): pg.Pool {
     let pool = this.pools.get(server);
     if (!pool) {
-      pool = new pg.Pool({ ...clientConfig({ databaseUrl: url, applicationName: this.applicationName }), max: 1, idleTimeoutMillis: 60_000 });
+      const config = clientConfig({ databaseUrl: url, applicationName: this.applicationName });
+      // The operator must never queue behind its users' locks: a queue count blocked by someone's LOCK TABLE
+      // would hold the one session and stall the lock-wait metrics that should report exactly that.
+      const options = `${config.options ?? ''} -c lock_timeout=1000 -c statement_timeout=15000`.trim();
+      pool = new pg.Pool({ ...config, options, max: 1, idleTimeoutMillis: 60_000 });
       pool.on('error', (err) => this.log.warn({ event: 'pg-pool-error', server, err: err.message }, 'an idle operator connection failed'));
       this.pools.set(server, pool);
     }
