@@ -82,6 +82,13 @@ test('the Job has no API access, restricted security, the Secret by reference, a
   assert.equal(j.metadata?.ownerReferences?.[0]?.controller, true);
   assert.throws(() => readDatabaseSecret({ metadata: { name: 'pg' }, data: {} }, 'spec.database.secretRef.name'), /spec\.database\.secretRef\.name: Secret pg has neither the key uri nor the key host/);
   assert.equal(formatDuration(3723), '1h2m3s');
+  const fromConfigMap = importCr();
+  fromConfigMap.spec.source = { configMap: { name: 'csvs', key: 'adv.csv' } };
+  const mounted = buildImportJob(fromConfigMap, secret, { image: 'bulkhead:1', metricsPort: undefined }).spec?.template.spec;
+  assert.deepEqual(mounted?.volumes?.find((v) => v.name === 'source')?.configMap, { name: 'csvs', items: [{ key: 'adv.csv', path: 'data.csv' }] });
+  assert.deepEqual(mounted?.containers[0]?.volumeMounts?.find((m) => m.name === 'source'), { name: 'source', mountPath: '/var/run/bulkhead/source', readOnly: true });
+  const spec = JSON.parse(mounted?.containers[0]?.env?.find((e) => e.name === 'BULKHEAD_SPEC')?.value ?? '{}') as { source: unknown };
+  assert.deepEqual(spec.source, { path: '/var/run/bulkhead/source/data.csv' }, 'the runner reads the mounted file');
 });
 
 const stressCr = (status: StressRun['status'] = undefined, durationSeconds = 0): StressRun => ({
