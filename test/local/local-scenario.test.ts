@@ -105,7 +105,9 @@ test('a small scenario end to end: every phase, item counts that match the queue
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
   assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
   assert.ok(png.readUInt32BE(16) > 500 && png.readUInt32BE(20) > 300, 'a chart-sized PNG');
-  assert.match(readFileSync(join(reportDir, 'report.md'), 'utf8'), /\| claim latency, ms \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| [\d.]+ \(/);
+  // The baseline has claims; a 3,000-row COPY is over in milliseconds and may see none ("–"), the merge column
+  // has numbers or "–" likewise, but the row and its three windows are there.
+  assert.match(readFileSync(join(reportDir, 'report.md'), 'utf8'), /\| claim latency, ms \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| (?:[\d.]+ \(|– \/ – \/ –)[^|]*\| (?:[\d.]+ \(|– \/ – \/ –)[^|]*\|/);
 });
 
 test('a StressRun that does not fit is limited by the budget, as the operator limits it', async () => {
