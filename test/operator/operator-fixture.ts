@@ -62,6 +62,7 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
   const k = kubectlFor(cp.kubeconfig);
   const server = await startEmbeddedPostgres({ maxConnections: options.maxConnections, settings: { fsync: 'off', synchronous_commit: 'off' } });
   const pool = new pg.Pool({ connectionString: server.url, max: 2, application_name: 'operator-test' });
+  pool.on('error', (err) => process.stderr.write(`test pool: an idle connection was dropped (${err.message})\n`));
   await k.createNamespace(options.namespace);
   await k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-app', namespace: options.namespace }, stringData: { uri: server.url } }));
   const bodies = new Map<string, { body: string; hold: Promise<void> | undefined }>();
