@@ -1,6 +1,7 @@
-/** The HTTP status of a client-node 1.x ApiException, or undefined for other errors. */
+/** The HTTP status of a client-node 1.x ApiException (code), or of an error that carries statusCode; else undefined. */
 export function httpStatus(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
+  const e = err as { code?: unknown; statusCode?: unknown } | null | undefined;
+  const code = e?.statusCode ?? e?.code;
   return typeof code === 'number' ? code : undefined;
 }
 
