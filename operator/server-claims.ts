@@ -13,7 +13,13 @@ function claiming(cr: CsvImport | StressRun): boolean {
   return !!cr.spec.database && !cr.metadata.deletionTimestamp;
 }
 
-const owner = (cr: CsvImport | StressRun) => ({ namespace: cr.metadata.namespace, name: cr.metadata.name, createdAt: String(cr.metadata.creationTimestamp ?? '') });
+/** A CR's claim, with the grant its status records as held (also what `bulkhead budget` shows). */
+export function claimOf(kind: 'CsvImport' | 'StressRun', cr: CsvImport | StressRun): Claim {
+  const owner = { namespace: cr.metadata.namespace, name: cr.metadata.name, createdAt: String(cr.metadata.creationTimestamp ?? '') };
+  return kind === 'CsvImport'
+    ? importClaim(owner, (cr as CsvImport).spec, (cr as CsvImport).status?.grantedConnections ?? 0)
+    : stressRunClaim(owner, (cr as StressRun).spec, (cr as StressRun).status?.grantedWorkers ?? 0);
+}
 
 /** The server a CR's database Secret names, or undefined when the Secret is missing or malformed. */
 async function serverOf(ctx: ControllerContext, cr: CsvImport | StressRun): Promise<string | undefined> {
@@ -32,12 +38,12 @@ export async function claimsOnServer(ctx: ControllerContext, server: string): Pr
   for (const cr of ctx.watches.imports.list()) {
     if (!claiming(cr) || importFinished(cr) || cr.spec.source.path) continue;
     if ((await serverOf(ctx, cr)) !== server) continue;
-    claims.push(importClaim(owner(cr), cr.spec, cr.status?.grantedConnections ?? 0));
+    claims.push(claimOf('CsvImport', cr));
   }
   for (const cr of ctx.watches.stressRuns.list()) {
     if (!claiming(cr) || stressRunEnded(cr)) continue;
     if ((await serverOf(ctx, cr)) !== server) continue;
-    claims.push(stressRunClaim(owner(cr), cr.spec, cr.status?.grantedWorkers ?? 0));
+    claims.push(claimOf('StressRun', cr));
   }
   return claims;
 }

@@ -2,9 +2,11 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import { applicationName, connect, resolveDatabaseUrl } from '../../runners/shared/connection.js';
 import type { CsvImportSpec, CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
 import type { StressRunSpec, StressRunStatus } from '../../runners/shared/generated/stressrun.js';
+import type { CsvImport } from '../csv-import/import-job.js';
 import { SecretCache } from '../database/secret-cache.js';
+import { claimOf } from '../server-claims.js';
+import type { StressRun } from '../stress-run/worker-deployment.js';
 import { GROUP, KINDS, VERSION, type CustomResource } from '../kube/custom-resource.js';
-import { importClaim, stressRunClaim } from './claims.js';
 import type { Claim } from './grant-connections.js';
 import { DEFAULT_HEADROOM, describeHeadroom, parseHeadroom } from './headroom.js';
 import { budgetServer } from './server-budget.js';
@@ -37,10 +39,7 @@ async function clusterClaims(kubeconfig: string, server: string): Promise<Claim[
       if (!ref) continue;
       const secret = await secrets.get(cr.metadata.namespace, ref).catch(() => undefined);
       if (secret?.server !== server) continue;
-      const owner = { namespace: cr.metadata.namespace, name: cr.metadata.name, createdAt: String(cr.metadata.creationTimestamp ?? '') };
-      claims.push(kind === 'CsvImport'
-        ? importClaim(owner, cr.spec as CsvImportSpec, cr.status?.grantedConnections ?? 0)
-        : stressRunClaim(owner, cr.spec as StressRunSpec, cr.status?.grantedWorkers ?? 0));
+      claims.push(claimOf(kind, cr as CsvImport | StressRun));
     }
   }
   return claims;
