@@ -72,9 +72,8 @@ export function decideImport(o: ImportObservation): ImportDecision {
   const cond = (type: string, status: Condition['status'], reason: string, message: string) =>
     (conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now));
   const result = (phase: Phase, extra: Partial<ImportDecision> & { status?: Partial<CsvImportStatus> } = {}): ImportDecision => {
-    if (phase !== previous.phase || newGeneration) {
-      const message = conditions.find((c) => c.type === (phase === 'Pending' ? 'BudgetAdmitted' : 'Succeeded'))?.message ?? '';
-      if (phase === 'Pending') events.push({ type: 'Normal', reason: 'WaitingForBudget', message });
+    if (phase === 'Pending' && (phase !== previous.phase || newGeneration)) {
+      events.push({ type: 'Normal', reason: 'WaitingForBudget', message: conditions.find((c) => c.type === 'BudgetAdmitted')?.message ?? '' });
     }
     return {
       status: { ...base, ...extra.status, phase, conditions },
