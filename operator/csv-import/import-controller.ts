@@ -38,7 +38,8 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   const jobs = ctx.watches.jobs.list(namespace).filter((j) => j.metadata?.labels?.[CSV_IMPORT_LABEL] === cr.metadata.name.slice(0, 63));
   const jobName = importJobName(cr);
   const current = jobs.find((j) => j.metadata?.name === jobName);
-  const pods = current && importJobEnded(current) ? await podsOfJobs(ctx, namespace, [jobName]) : [];
+  // The termination message is read once, when the Job ends; a run already recorded as finished needs no pods.
+  const pods = current && importJobEnded(current) && !importFinished(cr) ? await podsOfJobs(ctx, namespace, [jobName]) : [];
   let admission: { admitted: boolean; message: string } | undefined;
   if (secret && !specError && !importFinished(cr)) {
     if (current && (cr.status?.grantedConnections ?? 0) > 0) {
