@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build (once) and cache the binaries used by the operator and chart tests:
-# kube-apiserver, kube-controller-manager, etcd, helm and promtool.
+# Build (once) and cache the binaries used by the operator, chart and real-node tests:
+# kube-apiserver, kube-controller-manager, etcd, helm, promtool, and for the real node (test/e2e) kubelet and
+# kube-scheduler.
 #
 # Versions come from the wrapper modules next to this script:
 #   kube/go.mod      -> require k8s.io/kubernetes vX.Y.Z (+ replace k8s.io/<staging> => v0.Y.Z)
@@ -83,6 +84,9 @@ done
 
 build kube-apiserver          "$KUBE_VERSION" "${TOOLS_DIR}/kube" k8s.io/kubernetes/cmd/kube-apiserver          "$KUBE_LDFLAGS"
 build kube-controller-manager "$KUBE_VERSION" "${TOOLS_DIR}/kube" k8s.io/kubernetes/cmd/kube-controller-manager "$KUBE_LDFLAGS"
+# The real node (test/e2e): same module and flags, so they reuse the control plane's Go build cache.
+build kube-scheduler          "$KUBE_VERSION" "${TOOLS_DIR}/kube" k8s.io/kubernetes/cmd/kube-scheduler          "$KUBE_LDFLAGS"
+build kubelet                 "$KUBE_VERSION" "${TOOLS_DIR}/kube" k8s.io/kubernetes/cmd/kubelet                 "$KUBE_LDFLAGS"
 # etcd: the server module ships its own main package (a wrapper around etcdmain.Main).
 build etcd                    "$ETCD_VERSION" "${TOOLS_DIR}/etcd" go.etcd.io/etcd/server/v3
 
