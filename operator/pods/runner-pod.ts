@@ -36,15 +36,17 @@ export function databaseEnv(secret: DatabaseSecret): V1EnvVar[] {
   ];
 }
 
-/** One runner container: `bulkhead <command>` with its spec and identity in the environment. */
+/**
+ * One runner container: `bulkhead <command>` with its spec and identity in the environment. Only args are set, so the
+ * image's entrypoint runs them: tini as PID 1, which passes a SIGTERM on even before node has installed its handler.
+ */
 export function runnerContainer(settings: RunnerPodSettings, command: 'import' | 'worker', env: V1EnvVar[]): V1Container {
   const metrics = settings.metricsPort;
   return {
     name: command,
     image: settings.image,
     ...(settings.imagePullPolicy ? { imagePullPolicy: settings.imagePullPolicy } : {}),
-    command: ['bulkhead', command],
-    args: metrics === undefined ? [] : ['--metrics-port', String(metrics)],
+    args: metrics === undefined ? [command] : [command, '--metrics-port', String(metrics)],
     env,
     ...(metrics === undefined ? {} : { ports: [{ name: 'metrics', containerPort: metrics }] }),
     // The import writes its summary to /dev/termination-log; if it dies before that, the log tail explains why.

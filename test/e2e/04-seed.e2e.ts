@@ -1,0 +1,96 @@
+/**
+ * The seed scenario on the real node, inside the connection budget of a small server (max_connections 20): an
+ * import merges 100,000 rows into advertisers while a StressRun that asks for more workers than fit drains
+ * creatives_fresh. A sampler reads pg_stat_activity, then the grants in the CRs' statuses, over and over: the runners'
+ * sessions never outnumber the grant, and the server never runs out of connections.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { waitFor } from '../harness/kubectl.js';
+import { advertisersCsv, advertisersImport, advertisersTable, creativesQueue, creativesStressRun, hostPathClaim, kubectlOk, queueCounts, scenario, waitStatus, type ScenarioDatabase } from './e2e-env.js';
+
+const NS = 'e2e-seed';
+const NEW_ROWS = 100_000;
+const EXISTING = 20_000;
+const QUEUE_ROWS = 20_000;
+let db: ScenarioDatabase;
+
+interface Condition { type: string; status: string; message: string }
+interface StressStatus { workers?: number; grantedWorkers?: number; conditions?: Condition[] }
+interface ImportStatus { phase?: string; grantedConnections?: number; rows?: { read?: number; inserted?: number; updated?: number }; conditions?: Condition[] }
+
+before(async () => {
+  db = await scenario(NS);
+  await advertisersTable(db.pool, EXISTING);
+  await creativesQueue(db, QUEUE_ROWS);
+  // The new rows follow the existing ones, and the first 1,000 overlap them: inserts and updates.
+  await hostPathClaim(NS, 'seed-data', { 'advertisers.csv': advertisersCsv(EXISTING - 999, EXISTING + NEW_ROWS - 1000) });
+});
+
+/** One look at the server, then at the grants that the CRs' statuses record (written before any pod starts). */
+interface Sample { runnerSessions: number; clientSessions: number; granted: number }
+
+async function sample(): Promise<Sample> {
+  const { rows } = await db.pool.query<{ runners: string; clients: string }>(`SELECT
+      count(*) FILTER (WHERE application_name LIKE 'bulkhead/import/%' OR application_name LIKE 'bulkhead/worker/%') AS runners,
+      count(*) FILTER (WHERE backend_type = 'client backend') AS clients
+    FROM pg_stat_activity`);
+  const crs = JSON.parse(await kubectlOk(['get', 'csvimports,stressruns', '--all-namespaces', '-o', 'json'])) as {
+    items: { kind: string; spec: { connectionsPerWorker?: number }; status?: { grantedConnections?: number; grantedWorkers?: number } }[];
+  };
+  const granted = crs.items.reduce((n, cr) => n + (cr.kind === 'CsvImport'
+    ? cr.status?.grantedConnections ?? 0
+    : (cr.status?.grantedWorkers ?? 0) * (cr.spec.connectionsPerWorker ?? 1)), 0);
+  return { runnerSessions: Number(rows[0]?.runners), clientSessions: Number(rows[0]?.clients), granted };
+}
+
+test('an import and an over-asking StressRun share a max_connections 20 server: sessions never exceed the grant', async () => {
+  // The sampler's own connection is opened first, so it counts as steady external load from the start.
+  await db.pool.query('SELECT 1');
+  const samples: Sample[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push(await sample());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'advertisers', { persistentVolumeClaim: { claimName: 'seed-data', path: 'advertisers.csv' } }, {
+      merge: { chunkRows: 10_000 },
+      target: { table: 'public.advertisers', key: ['advertiser_id'], transforms: { advertiser_name_normalized: { normalize: 'advertiser_name' } } },
+    }));
+    await waitStatus<ImportStatus>('csvimport', 'advertisers', NS, 'to be granted its connection', (s) => (s.grantedConnections ?? 0) > 0);
+    await kubectlOk(['apply', '-f', '-'], creativesStressRun(NS, 'creatives', 30, {}, { sleep: { minMs: 50, maxMs: 200, failureRate: 0 } }));
+    const limited = await waitStatus<StressStatus>('stressrun', 'creatives', NS, 'to run the workers that fit', (s) =>
+      s.conditions?.find((c) => c.type === 'BudgetLimited')?.status === 'True' && (s.workers ?? 0) > 0 && s.workers === s.grantedWorkers);
+    assert.ok((limited.grantedWorkers ?? 0) < 30, `granted ${limited.grantedWorkers} of 30`);
+    const completedBefore = (await queueCounts(db.pool)).completed ?? 0;
+
+    const done = await waitStatus<ImportStatus>('csvimport', 'advertisers', NS, 'to finish', (s) => s.phase === 'Succeeded' || s.phase === 'Failed', 300_000);
+    assert.equal(done.phase, 'Succeeded', JSON.stringify(done.conditions));
+    assert.deepEqual({ read: done.rows?.read, inserted: done.rows?.inserted, updated: done.rows?.updated }, { read: NEW_ROWS, inserted: NEW_ROWS - 1000, updated: 1000 });
+    const completedDuring = ((await queueCounts(db.pool)).completed ?? 0) - completedBefore;
+    assert.ok(completedDuring > 0, 'the workers kept completing rows while the import ran');
+    // Once the import has let go of its connection, the StressRun grows into it.
+    await waitStatus<StressStatus>('stressrun', 'creatives', NS, 'to grow after the import', (s) => (s.grantedWorkers ?? 0) > (limited.grantedWorkers ?? 0));
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) n FROM advertisers');
+  assert.equal(rows[0]?.n, String(EXISTING + NEW_ROWS - 1000));
+
+  const busiest = samples.reduce((a, b) => (b.runnerSessions > a.runnerSessions ? b : a));
+  process.stderr.write(`seed on the node: ${samples.length} samples; busiest: ${JSON.stringify(busiest)}\n`);
+  assert.ok(samples.length > 20 && busiest.runnerSessions > 1, 'the sampler saw the runners at work');
+  for (const s of samples) {
+    assert.ok(s.runnerSessions <= s.granted, `runner sessions ${s.runnerSessions} > granted ${s.granted}: ${JSON.stringify(s)}`);
+    assert.ok(s.clientSessions <= 17, `${s.clientSessions} client sessions on a server with 17 usable slots`);
+  }
+  await kubectlOk(['-n', NS, 'delete', 'stressrun', 'creatives', '--wait=true']);
+  await waitFor(async () => {
+    const c = await queueCounts(db.pool);
+    return { done: (c.processing ?? 0) === 0, value: c };
+  }, { what: 'no row left processing after the workers stopped' });
+});
