@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { toolPath } from '../harness/tools.js';
 import { waitFor } from '../harness/kubectl.js';
-import { API_SERVER, IMAGE, k, kubectlOk, pods, type Pod } from './e2e-env.js';
+import { API_SERVER, IMAGE, k, kubectlOk, manifest, pods, type Pod } from './e2e-env.js';
 
 const chart = fileURLToPath(new URL('../../../charts/bulkhead', import.meta.url));
 export const RELEASE_NAMESPACE = 'bulkhead-system';
@@ -49,4 +49,36 @@ test('helm install brings up the CRDs, the RBAC and a Ready operator pod running
   assert.match(logs, /caches synced/);
   const ready = await fetch('http://127.0.0.1:18080/readyz');
   assert.equal(ready.status, 200, 'the operator answers /readyz on the node network');
+});
+
+test('the image under the restricted standard: tini is PID 1, and bulkhead local, left out of the image, says so', async () => {
+  const ns = 'e2e-image';
+  await k.createNamespace(ns);
+  await kubectlOk(['label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest']);
+  try {
+    const pod = (name: string, args: string[]) => manifest({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns },
+      spec: {
+        restartPolicy: 'Never', automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{
+          name: 'main', image: IMAGE, imagePullPolicy: 'Never', args,
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        }],
+      },
+    });
+    await kubectlOk(['apply', '-f', '-'], pod('local', ['local']));
+    await kubectlOk(['apply', '-f', '-'], pod('help', ['--help']));
+    const ended = async (name: string) => waitFor(async () => {
+      const p = await k.getJson<Pod>('pod', name, ns);
+      const terminated = p?.status.containerStatuses?.[0]?.state?.terminated;
+      return { done: terminated !== undefined, value: terminated as { exitCode: number } };
+    }, { what: `pod ${name} to end`, timeoutMs: 120_000 });
+    assert.equal((await ended('help')).exitCode, 0);
+    assert.match(await kubectlOk(['-n', ns, 'logs', 'help']), /Usage: bulkhead/);
+    assert.equal((await ended('local')).exitCode, 1);
+    assert.match(await kubectlOk(['-n', ns, 'logs', 'local']), /bulkhead local needs the optional dependencies/);
+  } finally {
+    await k.kubectl(['delete', 'namespace', ns, '--wait=false']);
+  }
 });

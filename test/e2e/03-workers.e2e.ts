@@ -38,6 +38,9 @@ test('three worker pods run the image under the restricted standard and claim ro
     }, { what: `the start line in kubectl logs ${pod.metadata.name}` });
     assert.match(logs, new RegExp(`"worker":"${pod.metadata.name}"`));
   }
+  // tini is PID 1 and runs bulkhead worker as its child, as the image's entrypoint says.
+  const comm = await kubectlOk(['-n', NS, 'exec', list[0]!.metadata.name, '--', 'cat', '/proc/1/comm']);
+  assert.equal(comm.trim(), 'tini');
   await waitFor(async () => {
     const c = await queueCounts(db.pool);
     return { done: (c.completed ?? 0) > 0, value: c };
