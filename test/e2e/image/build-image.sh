@@ -20,5 +20,4 @@ echo "$IMAGE built in $((SECONDS - t))s, $(buildah inspect --format '{{.FromImag
 work=$(mktemp -d /var/tmp/bulkhead-image.XXXXXX); trap 'rm -rf "$work"' EXIT
 buildah push -q "$IMAGE" "docker-archive:$work/image.tar:$IMAGE" >/dev/null
 ctrk images import "$work/image.tar" >/dev/null
-size=$(ctrk images ls "name==docker.io/$IMAGE" 2>/dev/null | awk 'NR==2 {print $4, $5}')
-echo "$IMAGE imported into containerd (compressed size $(du -h "$work/image.tar" | cut -f1) as a tar, $(buildah images --format '{{.Size}}' "$IMAGE") unpacked)"
+echo "$IMAGE imported into containerd ($(buildah images --format '{{.Size}}' "$IMAGE") unpacked, $(du -h "$work/image.tar" | cut -f1) as an uncompressed archive)"
