@@ -17,7 +17,7 @@ if ((${#missing[@]})); then
   exit 2
 fi
 [[ $(id -u) == 0 ]] || { echo "the real-node suite runs a kubelet and containerd: run it as root" >&2; exit 2; }
-step() { local t=$SECONDS; echo "[e2e] $1 ..." >&2; "${@:2}"; echo "[e2e] $1: $((SECONDS - t))s" >&2; }
+step() { local t=$SECONDS rc=0; echo "[e2e] $1 ..." >&2; "${@:2}" || rc=$?; echo "[e2e] $1: $((SECONDS - t))s (exit $rc)" >&2; return $rc; }
 
 step "test binaries" bash "$repo/test/tools/build-tools.sh" kube-apiserver kube-controller-manager kube-scheduler kubelet etcd helm >/dev/null
 trap '[[ ${BULKHEAD_E2E_KEEP:-0} == 1 ]] || bash "$here/node/down.sh" >&2' EXIT
@@ -25,4 +25,14 @@ step "node" bash "$here/node/up.sh"
 export BULKHEAD_E2E_IMAGE=localhost/bulkhead:e2e
 step "image" env IMAGE=$BULKHEAD_E2E_IMAGE bash "$here/image/build-image.sh"
 export BULKHEAD_E2E_NODE=$NODE_NAME BULKHEAD_E2E_DIR=$E2E_DIR BULKHEAD_E2E_POD_CIDR=$POD_CIDR BULKHEAD_E2E_POD_GATEWAY=$POD_GATEWAY
-step "scenarios" node "$repo/dist/test/e2e/run-e2e.js" "$@"
+# What a failure needs for a look once the node is gone: the cluster's objects, events and the operator's log.
+diagnose() {
+  local out=$E2E_LOG/cluster-state.txt
+  {
+    kubectl get nodes,pods,jobs,deployments,replicasets,pvc,csvimports,stressruns --all-namespaces -o wide
+    kubectl get events --all-namespaces --sort-by=.lastTimestamp
+    kubectl -n bulkhead-system logs deploy/bulkhead --tail=300
+  } >"$out" 2>&1
+  echo "[e2e] the cluster's state and the operator's log: $out; component logs: $E2E_LOG" >&2
+}
+step "scenarios" node "$repo/dist/test/e2e/run-e2e.js" "$@" || { rc=$?; diagnose; exit $rc; }
