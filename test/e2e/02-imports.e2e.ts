@@ -5,11 +5,12 @@
  * the Job at once (exit 2) with the line named and nothing merged.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
-import { advertisersCsv, advertisersImport, advertisersTable, hostPathClaim, kubectlOk, NODE_NAME, pods, scenario, waitStatus, type ScenarioDatabase } from './e2e-env.js';
+import { test } from 'node:test';
+import { advertisersCsv, advertisersImport, advertisersTable, configMapFile, hostPathClaim, kubectlOk, NODE_NAME, pods, scenario, waitStatus } from './e2e-env.js';
 
 const NS = 'e2e-imports';
-let db: ScenarioDatabase;
+const db = await scenario(NS);
+await advertisersTable(db.pool);
 
 interface ImportStatus {
   phase?: string;
@@ -17,11 +18,6 @@ interface ImportStatus {
   conditions?: { type: string; status: string; reason: string; message: string }[];
 }
 const finished = (s: ImportStatus) => s.phase === 'Succeeded' || s.phase === 'Failed';
-
-before(async () => {
-  db = await scenario(NS);
-  await advertisersTable(db.pool);
-});
 
 /** `kubectl get csvi NAME` as a user reads it: the printer columns by name. */
 async function printed(name: string): Promise<Record<string, string>> {
@@ -32,7 +28,7 @@ async function printed(name: string): Promise<Record<string, string>> {
 }
 
 test('a CsvImport from a ConfigMap: the rows land, and kubectl get csvi shows the counts from the termination message', async () => {
-  await kubectlOk(['-n', NS, 'create', 'configmap', 'advertisers-csv', '--from-file=advertisers.csv=/dev/stdin'], advertisersCsv(1, 300));
+  await configMapFile(NS, 'advertisers-csv', 'advertisers.csv', advertisersCsv(1, 300));
   await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'from-configmap', { configMap: { name: 'advertisers-csv', key: 'advertisers.csv' } }, { merge: { chunkRows: 100 } }));
   const s = await waitStatus<ImportStatus>('csvimport', 'from-configmap', NS, 'to finish', finished);
   assert.equal(s.phase, 'Succeeded', JSON.stringify(s.conditions));
@@ -64,12 +60,12 @@ test('a CsvImport from a PersistentVolumeClaim on a hostPath volume: bound, moun
 
 test('a bad row fails the import at once with exit code 2, the line and column in the condition, and nothing merged', async () => {
   const csv = `${advertisersCsv(2001, 2050)}2051,Bad Row,US,2026-01-01T00:00:00Z,abc\n`;
-  await kubectlOk(['-n', NS, 'create', 'configmap', 'advertisers-bad', '--from-file=advertisers.csv=/dev/stdin'], csv);
+  await configMapFile(NS, 'advertisers-bad', 'advertisers.csv', csv);
   await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'bad-row', { configMap: { name: 'advertisers-bad', key: 'advertisers.csv' } }));
   const s = await waitStatus<ImportStatus>('csvimport', 'bad-row', NS, 'to finish', finished);
   assert.equal(s.phase, 'Failed');
   const messages = (s.conditions ?? []).map((c) => c.message).join('\n');
-  assert.match(messages, /line 52/, messages);
+  assert.match(messages, /data.csv:52:5 \(column "spend"\): invalid input syntax for type numeric/, messages);
   const all = await pods(NS, 'bulkhead.dev/csvimport=bad-row');
   assert.equal(all.length, 1, 'exit 2 fails the Job without a retry');
   assert.equal(all[0]?.status.containerStatuses?.[0]?.state?.terminated?.exitCode, 2);

@@ -4,21 +4,17 @@
  * the moment its container runs exits within seconds (tini passes the SIGTERM on) and hands back its rows.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { waitFor } from '../harness/kubectl.js';
-import { creativesQueue, creativesStressRun, k, kubectlOk, pods, queueCounts, running, scenario, waitStatus, type Pod, type ScenarioDatabase } from './e2e-env.js';
+import { creativesQueue, creativesStressRun, k, kubectlOk, pods, queueCounts, running, scenario, waitStatus, type Pod } from './e2e-env.js';
 
 const NS = 'e2e-workers';
 const ROWS = 6000;
 const SELECTOR = 'bulkhead.dev/stressrun=creatives';
-let db: ScenarioDatabase;
+const db = await scenario(NS);
+await creativesQueue(db, ROWS);
 
 interface StressStatus { workers?: number; grantedWorkers?: number; queue?: { pending?: number; completed?: number } }
-
-before(async () => {
-  db = await scenario(NS);
-  await creativesQueue(db, ROWS);
-});
 
 const replicaSets = async () => (JSON.parse(await kubectlOk(['-n', NS, 'get', 'rs', '-l', SELECTOR, '-o', 'json'])) as { items: { metadata: { name: string } }[] }).items;
 const runningPods = async () => (await pods(NS, SELECTOR)).filter(running);

@@ -4,22 +4,18 @@
  * it holds claimed rows (its lease runs out, the other worker takes them over, and no row is lost).
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { waitFor } from '../harness/kubectl.js';
-import { advertisersCsv, advertisersImport, advertisersTable, creativesQueue, creativesStressRun, hostPathClaim, kubectlOk, pods, queueCounts, running, scenario, waitStatus, type ScenarioDatabase } from './e2e-env.js';
+import { advertisersCsv, advertisersImport, advertisersTable, creativesQueue, creativesStressRun, hostPathClaim, kubectlOk, pods, queueCounts, running, scenario, waitStatus } from './e2e-env.js';
 
 const NS = 'e2e-faults';
 const ROWS = 150_000;
 const EXISTING = 10_000;
-let db: ScenarioDatabase;
+const db = await scenario(NS);
+await advertisersTable(db.pool, EXISTING);
+await hostPathClaim(NS, 'fault-data', { 'advertisers.csv': advertisersCsv(1, ROWS) });
 
 interface ImportStatus { phase?: string; rows?: { read?: number; inserted?: number; updated?: number; unchanged?: number }; conditions?: { type: string; message: string }[] }
-
-before(async () => {
-  db = await scenario(NS);
-  await advertisersTable(db.pool, EXISTING);
-  await hostPathClaim(NS, 'fault-data', { 'advertisers.csv': advertisersCsv(1, ROWS) });
-});
 
 test('an import pod force-deleted mid-merge: the Job retries and the target holds exactly the file\'s rows', async () => {
   // Small chunks make the merge long enough to kill it in the middle; the first EXISTING ids already exist.

@@ -4,9 +4,11 @@
  * `restricted` Pod Security Standard, and a database with a login role of its own whose URL is in a Secret there.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { kubectlFor, waitFor, type Kubectl } from '../harness/kubectl.js';
@@ -27,8 +29,15 @@ const ADMIN_URL = setting('BULKHEAD_E2E_DATABASE_URL');
 const POD_DB_HOST = setting('BULKHEAD_E2E_POD_DB_HOST');
 
 export const k: Kubectl = kubectlFor(setting('KUBECONFIG'));
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromFile(setting('KUBECONFIG'));
+/** The API, for reads too frequent for a kubectl process each (the seed scenario's sampler). */
+export const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
 /** The API server's URL, from the kubeconfig. */
 export const API_SERVER = (parse(readFileSync(setting('KUBECONFIG'), 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
+
+/** The label on cluster-wide objects (PersistentVolumes) that a scenario makes, for the clean-up. */
+const SCENARIO_LABEL = 'e2e.bulkhead.dev/scenario';
 
 /** One scenario's database: a role and a database of its own, the URL pods use, and a pool for the test's SQL. */
 export interface ScenarioDatabase {
@@ -49,10 +58,13 @@ export async function kubectlOk(args: string[], stdin?: string): Promise<string>
 
 /**
  * A namespace whose pods must pass the `restricted` Pod Security Standard (the built-in PodSecurity admission
- * refuses any other), with a Secret `pg` holding the URL of a new database owned by a new role. Both go away after
- * the file's tests.
+ * refuses any other), with a Secret `pg` holding the URL of a new database owned by a new role. The namespace and the
+ * PersistentVolumes made for it go away after the file's tests. Call at module level, not in a before() hook (where
+ * the clean-up would attach to the first test instead of the file).
  */
 export async function scenario(name: string): Promise<ScenarioDatabase> {
+  // What an interrupted earlier run (BULKHEAD_E2E_KEEP=1) left behind.
+  await kubectlOk(['delete', 'namespace', name, '--ignore-not-found', '--wait=true', '--timeout=120s']);
   await k.createNamespace(name);
   await kubectlOk(['label', 'namespace', name, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest']);
   const db = name.replace(/[^a-z0-9]+/g, '_');
@@ -70,12 +82,13 @@ export async function scenario(name: string): Promise<ScenarioDatabase> {
   }
   const url = (host: string, port: string) => `postgres://${db}:${password}@${host}:${port}/${db}`;
   const port = new URL(ADMIN_URL).port;
-  const database: ScenarioDatabase = { name: db, hostUrl: url('127.0.0.1', port), podUrl: url(POD_DB_HOST, port), pool: new pg.Pool({ connectionString: url('127.0.0.1', port), max: 2 }) };
+  const database: ScenarioDatabase = { name: db, hostUrl: url('127.0.0.1', port), podUrl: url(POD_DB_HOST, port), pool: new pg.Pool({ connectionString: url('127.0.0.1', port), max: 2, idleTimeoutMillis: 0 }) };
   database.pool.on('error', (err) => process.stderr.write(`scenario pool: ${err.message}\n`));
   await kubectlOk(['-n', name, 'create', 'secret', 'generic', 'pg', `--from-literal=uri=${database.podUrl}`]);
   after(async () => {
     await database.pool.end();
     await k.kubectl(['delete', 'namespace', name, '--wait=true', '--timeout=120s']);
+    await k.kubectl(['delete', 'pv', '-l', `${SCENARIO_LABEL}=${name}`, '--wait=false']);
   });
   return database;
 }
@@ -164,7 +177,7 @@ export async function queueCounts(pool: pg.Pool): Promise<Record<string, number>
 
 /**
  * A PersistentVolumeClaim `claimName` bound to a hostPath PersistentVolume that holds `files` (path → text), readable
- * by the pods' non-root UID. The PersistentVolume goes away after the file's tests.
+ * by the pods' non-root UID. The PersistentVolume goes away with the scenario.
  */
 export async function hostPathClaim(namespace: string, claimName: string, files: Record<string, string>): Promise<void> {
   const dir = join(HOST_DATA_DIR, `${namespace}-${claimName}`);
@@ -178,7 +191,7 @@ export async function hostPathClaim(namespace: string, claimName: string, files:
   const pv = `${namespace}-${claimName}`;
   await kubectlOk(['apply', '-f', '-'], [
     manifest({
-      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pv },
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pv, labels: { [SCENARIO_LABEL]: namespace } },
       spec: {
         capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: 'manual',
         hostPath: { path: dir, type: 'Directory' }, claimRef: { namespace, name: claimName },
@@ -189,9 +202,17 @@ export async function hostPathClaim(namespace: string, claimName: string, files:
       spec: { accessModes: ['ReadOnlyMany'], storageClassName: 'manual', volumeName: pv, resources: { requests: { storage: '1Gi' } } },
     }),
   ].join('---\n'));
-  after(async () => {
-    await k.kubectl(['delete', 'pv', pv, '--wait=false']);
-  });
+}
+
+/** A ConfigMap with one key holding `text` (a file, for sizes beyond a command line). */
+export async function configMapFile(namespace: string, name: string, key: string, text: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bulkhead-e2e-'));
+  try {
+    writeFileSync(join(dir, key), text);
+    await kubectlOk(['-n', namespace, 'create', 'configmap', name, `--from-file=${key}=${join(dir, key)}`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The seed scenario's advertisers table, with `existing` rows already in it (so the merge is not the fast path). */
@@ -207,6 +228,6 @@ export async function advertisersTable(pool: pg.Pool, existing = 0): Promise<voi
 export async function creativesQueue(database: ScenarioDatabase, rows: number): Promise<void> {
   const sql = readFileSync(new URL('../../../examples/seed-scenario/creatives-table.sql', import.meta.url), 'utf8');
   await database.pool.query(sql.replace('generate_series(1, 10000)', `generate_series(1, ${rows})`));
-  const init = await runCli(['queue', 'init', '--table', 'creatives_fresh', '--database-url', database.hostUrl]);
+  const init = await runCli(['queue', 'init', '--table', 'creatives_fresh', '--processor', 'sleep', '--database-url', database.hostUrl]);
   if (init.code !== 0) throw new Error(`bulkhead queue init failed: ${init.stderr}`);
 }

@@ -46,10 +46,11 @@ start kube-apiserver "$KUBE_BIN/kube-apiserver" --etcd-servers $ETCD --bind-addr
   --kubelet-client-certificate "$E2E_CP/kubelet-client.crt" --kubelet-client-key "$E2E_CP/kubelet-client.key"
 wait_for kube-apiserver 180 kubectl get --raw /readyz
 # node-lifecycle-controller: without it the node keeps its not-ready taint and nothing schedules.
-# persistentvolume-binder-controller: binds PVC sources to their PersistentVolume.
+# persistentvolume-binder-controller: binds PVC sources to their PersistentVolume; the two protection controllers
+# remove the finalizers that keep a PVC (and its namespace) from being deleted.
 start kube-controller-manager "$KUBE_BIN/kube-controller-manager" --kubeconfig "$E2E_CP/admin.kubeconfig" --leader-elect=false \
   --use-service-account-credentials --root-ca-file "$E2E_CP/certs/apiserver.crt" --service-account-private-key-file "$E2E_CP/sa.key" \
-  --controllers=job-controller,deployment-controller,replicaset-controller,garbage-collector-controller,ttl-after-finished-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,namespace-controller,node-lifecycle-controller,persistentvolume-binder-controller \
+  --controllers=job-controller,deployment-controller,replicaset-controller,garbage-collector-controller,ttl-after-finished-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,namespace-controller,node-lifecycle-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller \
   --secure-port=0
 wait_for kube-controller-manager 120 kubectl -n default get serviceaccount default
 start kube-scheduler "$KUBE_BIN/kube-scheduler" --kubeconfig "$E2E_CP/admin.kubeconfig" --leader-elect=false --secure-port=0
