@@ -72,3 +72,14 @@ test('a bad row fails the import at once with exit code 2, the line and column i
   const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) n FROM advertisers WHERE advertiser_id BETWEEN 2001 AND 2051');
   assert.equal(rows[0]?.n, '0');
 });
+
+test('an import whose pod cannot be scheduled (its claim does not exist) says so in its status and a Warning Event', async () => {
+  await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'no-claim', { persistentVolumeClaim: { claimName: 'missing', path: 'advertisers.csv' } }));
+  const s = await waitStatus<ImportStatus>('csvimport', 'no-claim', NS, 'to show PodBlocked', (x) => x.conditions?.some((c) => c.type === 'PodBlocked' && c.status === 'True') === true);
+  const blocked = s.conditions?.find((c) => c.type === 'PodBlocked');
+  assert.equal(blocked?.reason, 'Unschedulable');
+  assert.match(blocked?.message ?? '', /persistentvolumeclaim "missing" not found/);
+  const events = await kubectlOk(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CsvImport,involvedObject.name=no-claim,type=Warning', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}']);
+  assert.match(events, /^Unschedulable: pod no-claim-\w+-\w+: .*persistentvolumeclaim "missing" not found/m);
+  await kubectlOk(['-n', NS, 'delete', 'csvimport', 'no-claim', '--wait=true']);
+});
