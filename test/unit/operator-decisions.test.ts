@@ -99,16 +99,16 @@ const stressCr = (status: StressRun['status'] = undefined, durationSeconds = 0):
 });
 
 test('a StressRun runs the granted workers, says BudgetLimited when short, and scales to 0 when its duration ends', () => {
-  const limited = decideStressRun({ cr: stressCr(), deployment: undefined, grant: { workers: 3, message: 'waiting for 2 more connections' }, specError: undefined, queue: undefined, now: NOW });
+  const limited = decideStressRun({ cr: stressCr(), deployment: undefined, grant: { workers: 3, message: 'waiting for 2 more connections' }, specError: undefined, queue: undefined, podTrouble: undefined, now: NOW });
   assert.equal(limited.replicas, 3);
   assert.equal(limited.status.grantedWorkers, 3);
   assert.equal(limited.status.selector, 'bulkhead.dev/stressrun=adv');
   assert.equal(limited.status.conditions?.find((c) => c.type === 'BudgetLimited')?.status, 'True');
-  const ending = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:00Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, now: NOW });
+  const ending = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:00Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, podTrouble: undefined, now: NOW });
   assert.equal(ending.replicas, 0);
   assert.equal(ending.claimWorkers, 0);
   assert.equal(ending.status.conditions?.find((c) => c.type === 'Succeeded')?.status, 'True');
-  const running = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:50Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, now: NOW });
+  const running = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:50Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, podTrouble: undefined, now: NOW });
   assert.equal(running.endsInMs, 20_000);
 });
 
