@@ -43,11 +43,10 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
     : undefined;
   if (election) {
     ready = true; // a standby is healthy and ready; it just does not reconcile
-    const lost = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
-    try {
-      await Promise.race([election.acquire(() => process.exit(1)), lost]);
-    } catch {
+    const acquired = await Promise.race([election.acquire(() => process.exit(1)).then(() => true), stop.stopped.then(() => false)]);
+    if (!acquired) {
       await election.release();
+      log.info({ event: 'stopped' }, 'bulkhead operator stopped before it led');
       return 143;
     }
   }
@@ -85,10 +84,26 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
     metrics,
     runnerPod: { image: config.runnerImage, imagePullPolicy: config.imagePullPolicy, metricsPort: config.runnerMetricsPort },
   };
-  await Promise.race([Promise.all(Object.values(watches).map((w) => w.synced)), new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }))]);
-  ready = true;
-  log.info({ event: 'synced' }, 'caches synced; reconciling');
+  // A SIGTERM before the caches synced skips reconciling altogether: nothing was synced, so nothing is said to be.
+  const synced = await Promise.race([Promise.all(Object.values(watches).map((w) => w.synced)).then(() => true), stop.stopped.then(() => false)]);
+  if (synced) {
+    ready = true;
+    log.info({ event: 'synced' }, 'caches synced; reconciling');
+    await reconcileUntilStopped(ctx, stop.stopped);
+  } else {
+    log.info({ event: 'stopping' }, 'stopping before the caches were synced');
+  }
+  await Promise.all(Object.values(watches).map((w) => w.stop()));
+  await election?.release();
+  await pools.end();
+  stop.dispose();
+  log.info({ event: 'stopped' }, 'bulkhead operator stopped');
+  return 143;
+}
 
+/** Reconciles every CR on each change and resync, and watches the servers, until stopped resolves; then drains. */
+async function reconcileUntilStopped(ctx: ControllerContext, stopped: Promise<void>): Promise<void> {
+  const { config, log, metrics, pools, queue, watches } = ctx;
   const enqueueAll = () => {
     for (const cr of watches.imports.list()) queue.add(`CsvImport/${cr.metadata.namespace}/${cr.metadata.name}`);
     for (const cr of watches.stressRuns.list()) queue.add(`StressRun/${cr.metadata.namespace}/${cr.metadata.name}`);
@@ -108,16 +123,10 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
     }
   });
 
-  await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+  await stopped;
   log.info({ event: 'stopping' }, 'stopping: finishing the reconciles in flight');
   clearInterval(resync);
   stopObserving();
   queue.stop();
   await running;
-  await Promise.all(Object.values(watches).map((w) => w.stop()));
-  await election?.release();
-  await pools.end();
-  stop.dispose();
-  log.info({ event: 'stopped' }, 'bulkhead operator stopped');
-  return 143;
 }

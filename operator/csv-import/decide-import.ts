@@ -1,6 +1,8 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
-import { setCondition, type Condition } from '../conditions.js';
+import { findCondition, setCondition, type Condition } from '../conditions.js';
+import { applyPodTrouble, POD_BLOCKED } from '../pods/pod-blocked.js';
+import { podsTrouble } from '../pods/pod-trouble.js';
 import { importJobName, type CsvImport } from './import-job.js';
 import { latestPodOutcome } from './termination-summary.js';
 
@@ -9,7 +11,10 @@ export interface ImportObservation {
   cr: CsvImport;
   /** Every Job labelled for this CR, any generation. */
   jobs: readonly V1Job[];
-  /** Pods of the current generation's Job, read once it has finished (for the termination message). */
+  /**
+   * Pods of the current generation's Job, read once it has finished (for the termination message) and while it has
+   * no ready pod (to see why none starts); empty otherwise.
+   */
   pods: readonly V1Pod[];
   /** The budget's answer, when the CR is waiting for or holds a grant. */
   admission: { admitted: boolean; message: string } | undefined;
@@ -48,6 +53,11 @@ export function importJobEnded(job: V1Job): boolean {
   return jobFinished(job, 'Complete') || jobFinished(job, 'Failed');
 }
 
+/** Whether a Job's pod is ready (status.ready; clusters before Kubernetes 1.24 lack it, and count as not). */
+export function jobHasReadyPod(job: V1Job): boolean {
+  return (job.status?.ready ?? 0) > 0;
+}
+
 /** Whether a run of this generation already ended; ended runs are never started again. */
 export function importFinished(cr: CsvImport): boolean {
   return cr.status?.observedGeneration === cr.metadata.generation && (cr.status?.phase === 'Succeeded' || cr.status?.phase === 'Failed');
@@ -71,6 +81,11 @@ export function decideImport(o: ImportObservation): ImportDecision {
     : { ...previous, observedGeneration: generation, jobName };
   const cond = (type: string, status: Condition['status'], reason: string, message: string) =>
     (conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now));
+  const podBlocked = (clear: { reason: string; message: string }) => {
+    const update = applyPodTrouble(conditions, podsTrouble(o.pods), clear, generation, now);
+    conditions = update.conditions;
+    if (update.event) events.push(update.event);
+  };
   const result = (phase: Phase, extra: Partial<ImportDecision> & { status?: Partial<CsvImportStatus> } = {}): ImportDecision => {
     if (phase === 'Pending' && (phase !== previous.phase || newGeneration)) {
       events.push({ type: 'Normal', reason: 'WaitingForBudget', message: conditions.find((c) => c.type === 'BudgetAdmitted')?.message ?? '' });
@@ -120,13 +135,17 @@ export function decideImport(o: ImportObservation): ImportDecision {
     const duration = Math.max(0, (Date.parse(now) - Date.parse(started.startTime)) / 1000);
     const timings = { completionTime: now, duration: formatDuration(s?.totalSeconds ?? duration), copySeconds: s?.copySeconds ?? 0, mergeSeconds: s?.mergeSeconds ?? 0 };
     if (complete) {
+      podBlocked({ reason: 'JobEnded', message: `Job ${jobName} ended` });
       const message = `read ${rows.read ?? 0} rows: ${rows.inserted ?? 0} inserted, ${rows.updated ?? 0} updated, ${rows.unchanged ?? 0} unchanged, ${rows.rejected ?? 0} rejected`;
       cond('Succeeded', 'True', 'Completed', message);
       events.push({ type: 'Normal', reason: 'Succeeded', message });
       return result('Succeeded', { status: { ...started, ...timings, rows, grantedConnections: 0 } });
     }
-    const why = s?.error ?? (outcome ? `exit code ${outcome.exitCode}${outcome.message ? `: ${outcome.message.slice(-1000)}` : ''}` : jobFailureMessage(current));
+    const blocked = findCondition(conditions, POD_BLOCKED);
+    const neverStarted = blocked?.status === 'True' ? `; its pod never started (${blocked.reason}: ${blocked.message})` : '';
+    const why = s?.error ?? (outcome ? `exit code ${outcome.exitCode}${outcome.message ? `: ${outcome.message.slice(-1000)}` : ''}` : `${jobFailureMessage(current)}${neverStarted}`);
     const reason = outcome?.exitCode === 2 ? 'InvalidInput' : 'JobFailed';
+    podBlocked({ reason: 'JobEnded', message: `Job ${jobName} ended` });
     cond('Succeeded', 'False', reason, why);
     events.push({ type: 'Warning', reason, message: why });
     return result('Failed', { status: { ...started, ...timings, rows, grantedConnections: 0 } });
@@ -135,6 +154,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
   const running = (current.status?.ready ?? current.status?.active ?? 0) > 0;
   if (running && previous.phase !== 'Running') events.push({ type: 'Normal', reason: 'Started', message: `Job ${jobName} is running` });
   cond('BudgetAdmitted', 'True', 'Admitted', `granted ${cr.spec.connections} connection(s)`);
+  podBlocked(running ? { reason: 'PodRunning', message: `Job ${jobName}'s pod is running` } : { reason: 'PodStarting', message: 'no pod of the Job is blocked' });
   return result(running ? 'Running' : 'Admitted', { holdsGrant: true, wantsAdmission: true, status: { ...started, grantedConnections: cr.spec.connections } });
 }
 

@@ -7,7 +7,7 @@ import { describeApiError, httpStatus, unlessNotFound } from '../kube/api-errors
 import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
-import { decideImport, importFinished, importJobEnded } from './decide-import.js';
+import { decideImport, importFinished, importJobEnded, jobHasReadyPod } from './decide-import.js';
 import { dropImportStaging } from './finalize-import.js';
 import { readImportProgress } from './import-progress.js';
 import { buildImportJob, CSV_IMPORT_LABEL, importJobName, type CsvImport } from './import-job.js';
@@ -38,8 +38,9 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   const jobs = ctx.watches.jobs.list(namespace).filter((j) => j.metadata?.labels?.[CSV_IMPORT_LABEL] === cr.metadata.name.slice(0, 63));
   const jobName = importJobName(cr);
   const current = jobs.find((j) => j.metadata?.name === jobName);
-  // The termination message is read once, when the Job ends; a run already recorded as finished needs no pods.
-  const pods = current && importJobEnded(current) && !importFinished(cr) ? await podsOfJobs(ctx, namespace, [jobName]) : [];
+  // Pods are read, not watched: once when the Job ends (the termination message), and while it has no ready pod
+  // (on each resync, to say why none starts). A run already recorded as finished, or running, needs none.
+  const pods = current && !importFinished(cr) && (importJobEnded(current) || !jobHasReadyPod(current)) ? await podsOfJobs(ctx, namespace, [jobName]) : [];
   let admission: { admitted: boolean; message: string } | undefined;
   if (secret && !specError && !importFinished(cr)) {
     if (current && (cr.status?.grantedConnections ?? 0) > 0) {
@@ -115,8 +116,8 @@ async function finalizeImport(ctx: ControllerContext, cr: CsvImport, key: string
 }
 
 /**
- * The pods of some Jobs, read from the API when needed (a Job's end, a deletion) rather than watched: a pod
- * cache would be the largest part of the operator's memory for a few reads per import.
+ * The pods of some Jobs, read from the API when needed (a Job's end, a Job with no ready pod, a deletion) rather
+ * than watched: a pod cache would be the largest part of the operator's memory for a few reads per import.
  */
 async function podsOfJobs(ctx: ControllerContext, namespace: string, jobNames: string[]): Promise<V1Pod[]> {
   const names = jobNames.filter(Boolean);

@@ -1,6 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { StressRunStatus } from '../../runners/shared/generated/stressrun.js';
 import { setCondition, type Condition } from '../conditions.js';
+import { applyPodTrouble } from '../pods/pod-blocked.js';
+import type { PodTrouble } from '../pods/pod-trouble.js';
 import { workerSelector, type StressRun } from './worker-deployment.js';
 
 /** What the controller saw for one StressRun. */
@@ -11,6 +13,8 @@ export interface StressRunObservation {
   grant: { workers: number; message: string | undefined };
   /** A problem with the spec or its Secret, naming the field. */
   specError: string | undefined;
+  /** Why a worker pod cannot start, read while fewer workers are ready than the Deployment wants. */
+  podTrouble: PodTrouble | undefined;
   /** Queue counts and throughput, when sampled. */
   queue: Pick<StressRunStatus, 'queue' | 'itemsPerSecond'> | undefined;
   now: string;
@@ -44,6 +48,11 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
     conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
     return before?.status !== status;
   };
+  const podBlocked = (trouble: PodTrouble | undefined, clear: { reason: string; message: string }) => {
+    const update = applyPodTrouble(conditions, trouble, clear, generation, now);
+    conditions = update.conditions;
+    if (update.event) events.push(update.event);
+  };
   const ready = o.deployment?.status?.readyReplicas ?? 0;
   const startTime = previous.startTime ?? now;
   const status = (granted: number, extra: Partial<StressRunStatus> = {}): StressRunStatus => ({
@@ -70,6 +79,7 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
     if (cond('Succeeded', 'True', 'DurationReached', message)) events.push({ type: 'Normal', reason: 'Succeeded', message });
     cond('Ready', 'False', 'Finished', message);
     cond('BudgetLimited', 'False', 'Finished', 'the run has ended');
+    podBlocked(undefined, { reason: 'Finished', message: 'the run has ended' });
     return { status: status(0, { completionTime: previous.completionTime ?? now }), replicas: 0, events, claimWorkers: 0, endsInMs: undefined };
   }
 
@@ -80,6 +90,9 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
   } else if (cond('BudgetLimited', 'False', 'Granted', `all ${cr.spec.workers} workers granted`)) {
     events.push({ type: 'Normal', reason: 'Admitted', message: `all ${cr.spec.workers} workers granted` });
   }
+  podBlocked(o.podTrouble, ready >= granted
+    ? { reason: 'WorkersRunning', message: `${ready} of ${granted} granted workers ready` }
+    : { reason: 'PodStarting', message: 'no worker pod is blocked' });
   const readyNow = ready >= granted && granted > 0;
   if (cond('Ready', readyNow ? 'True' : 'False', readyNow ? 'WorkersReady' : 'WorkersStarting', `${ready} of ${granted} granted workers ready`) && readyNow) {
     events.push({ type: 'Normal', reason: 'Started', message: `${ready} workers ready` });

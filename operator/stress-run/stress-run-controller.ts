@@ -6,7 +6,8 @@ import { resolveDatabase } from '../database/resolve-database.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideStressRun, stressRunEnded } from './decide-stress-run.js';
-import { buildWorkerDeployment, workerDeploymentName } from './worker-deployment.js';
+import { podsTrouble } from '../pods/pod-trouble.js';
+import { buildWorkerDeployment, workerDeploymentName, workerSelector } from './worker-deployment.js';
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -37,7 +38,10 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
     if (queue) ctx.metrics.setQueueRows(`${namespace}/${name}`, queue.queue);
   }
   const deployment = ctx.watches.deployments.get(namespace, workerDeploymentName(cr));
-  const decision = decideStressRun({ cr, deployment, grant, specError, queue, now: new Date().toISOString() });
+  // Worker pods are listed, not watched (a pod cache would dwarf the rest), and only while fewer are ready than wanted.
+  const wanted = deployment?.spec?.replicas ?? 0;
+  const pods = wanted > (deployment?.status?.readyReplicas ?? 0) ? (await ctx.api.core.listNamespacedPod({ namespace, labelSelector: workerSelector(cr) })).items : [];
+  const decision = decideStressRun({ cr, deployment, grant, specError, queue, podTrouble: podsTrouble(pods), now: new Date().toISOString() });
 
   if (decision.replicas !== undefined && secret) {
     const body = buildWorkerDeployment(cr, secret, ctx.runnerPod, decision.replicas);

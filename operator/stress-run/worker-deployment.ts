@@ -19,6 +19,21 @@ export function workerSelector(cr: StressRun): string {
   return `${STRESS_RUN_LABEL}=${cr.metadata.name.slice(0, 63)}`;
 }
 
+/** The spec fields that only decide how many workers run, and when: the operator's business, not a worker's. */
+const REPLICA_COUNT_FIELDS = ['workers', 'priority', 'durationSeconds'] as const;
+
+/**
+ * The spec that the worker pods get in BULKHEAD_SPEC: all but the fields that only set the replica count. A worker
+ * reads queue, processor and connectionsPerWorker, never how many of its kind run. Left in the pod template,
+ * `workers` made each `kubectl scale` (and each edit of priority or durationSeconds) a new template, so a new ReplicaSet
+ * and a rolling restart of every worker; out of it, a scale changes spec.replicas and nothing else.
+ */
+export function workerPodSpec(spec: StressRunSpec): Omit<StressRunSpec, (typeof REPLICA_COUNT_FIELDS)[number]> {
+  const forPods: Partial<StressRunSpec> = { ...spec };
+  for (const field of REPLICA_COUNT_FIELDS) delete forPods[field];
+  return forPods as Omit<StressRunSpec, (typeof REPLICA_COUNT_FIELDS)[number]>;
+}
+
 /**
  * The Deployment of `bulkhead worker` with `replicas` workers, as a server-side apply body. Rolling updates add
  * no surge pod, so a rollout never holds more connections than the grant. The grace period outlasts the
@@ -27,7 +42,7 @@ export function workerSelector(cr: StressRun): string {
 export function buildWorkerDeployment(cr: StressRun, secret: DatabaseSecret, pod: RunnerPodSettings, replicas: number): V1Deployment {
   const labels = { ...MANAGED_BY, [STRESS_RUN_LABEL]: cr.metadata.name.slice(0, 63) };
   const env = [
-    ...specEnv(cr.spec, cr.metadata.namespace, cr.metadata.name),
+    ...specEnv(workerPodSpec(cr.spec), cr.metadata.namespace, cr.metadata.name),
     { name: 'BULKHEAD_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     ...databaseEnv(secret),
   ];

@@ -1,6 +1,8 @@
 /** Turns SIGTERM and SIGINT into an AbortSignal for a clean shutdown; a second signal, or the deadline, exits hard. */
 export interface StopHandle {
   signal: AbortSignal;
+  /** Resolves once a stop was asked for; unlike an 'abort' listener added later, it also does when that was earlier. */
+  stopped: Promise<void>;
   /** The signal that asked to stop, once one did. */
   received: () => NodeJS.Signals;
   dispose: () => void;
@@ -21,8 +23,10 @@ export function listenForStop(hardDeadlineMs: number): StopHandle {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const stopped = new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
   return {
     signal: controller.signal,
+    stopped,
     received: () => received,
     dispose: () => {
       process.off('SIGTERM', onSignal);

@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ConnectionSettings } from '../shared/connection.js';
 import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { SqlQuery } from '../shared/sql-query.js';
+import { sleepUnlessStopped } from '../shared/stoppable-sleep.js';
 
 /** SQLSTATE classes and socket errors that mean the connection is gone, not that the statement was wrong. */
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
@@ -44,7 +44,7 @@ export class QueueConnection {
         this.drop();
         if (this.giveUp.aborted) throw err;
         this.log.warn({ event: 'reconnect', err: describeError(err), delayMs: delay }, `connection lost; reconnecting in ${delay} ms`);
-        await sleep(delay, undefined, { signal: this.giveUp }).catch(() => undefined);
+        await sleepUnlessStopped(delay, this.giveUp);
       }
     }
   }

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { InvalidInputError, StoppedError } from '../shared/errors.js';
+import { sleepUnlessStopped } from '../shared/stoppable-sleep.js';
 import type { Logger } from '../shared/logger.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -114,7 +114,7 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
       if (rows.length === 0) {
         if (config.drain && inFlightTotal() === 0 && (await drained(lane.connection, shape, config))) return;
         idleMs = Math.min(Math.max(idleMs * 2, 25), config.drain ? 500 : 2000);
-        await sleep(idleMs, undefined, { signal: stop }).catch(() => undefined);
+        await sleepUnlessStopped(idleMs, stop);
         continue;
       }
       idleMs = 0;

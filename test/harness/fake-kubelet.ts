@@ -3,7 +3,8 @@
  * named `fake-kubelet` and runs every pod of every namespace that is not bound elsewhere as a local process (the
  * kubelet/ folder has the details: env resolution, process, status, restarts, deletion).
  *
- * It does nothing a kubelet would not do: it binds (standing in for the scheduler, which does not run either),
+ * It does nothing a kubelet would not do: it binds (standing in for the scheduler, which does not run either, and
+ * like it leaving a pod whose PersistentVolumeClaims are missing or unbound Unschedulable),
  * writes pod status through the status subresource, and deletes a pod only as the kubelet's final delete after
  * the pod's deletion was requested.
  *
@@ -43,11 +44,15 @@ export interface FakeKubelet {
   stop(): Promise<void>;
 }
 
-function configSource(api: CoreV1Api): ConfigSource {
-  const orUndefined = <T>(read: Promise<T>) => read.catch((e: unknown) => {
+/** An API read that gives undefined for an object that does not exist. */
+function orUndefined<T>(read: Promise<T>): Promise<T | undefined> {
+  return read.catch((e: unknown) => {
     if (isNotFound(e)) return undefined;
     throw e;
   });
+}
+
+function configSource(api: CoreV1Api): ConfigSource {
   return {
     secret: (namespace, name) => orUndefined(api.readNamespacedSecret({ name, namespace })),
     configMap: (namespace, name) => orUndefined(api.readNamespacedConfigMap({ name, namespace })),
@@ -92,7 +97,8 @@ export async function startFakeKubelet(kubeconfig: string, options: FakeKubeletO
   const api = kc.makeApiClient(CoreV1Api);
   const warn = options.warn ?? ((m: string) => process.stderr.write(`fake-kubelet: ${m}\n`));
   const logs = new PodLogs(options.logDir ?? join(dirname(kubeconfig), 'pods'));
-  const ctx: KubeletContext = { api, nodeName: NODE_NAME, configSource: configSource(api), logs, warn };
+  const readClaim = (namespace: string, name: string) => orUndefined(api.readNamespacedPersistentVolumeClaim({ namespace, name }));
+  const ctx: KubeletContext = { api, nodeName: NODE_NAME, configSource: configSource(api), readClaim, logs, warn };
   await registerNode(api);
 
   const workers = new Map<string, PodWorker>();

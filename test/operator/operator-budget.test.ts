@@ -81,10 +81,33 @@ test('a StressRun gets only the workers that fit and shows BudgetLimited=True; a
   assert.equal(one.grantedWorkers, 1);
 });
 
-test('kubectl scale moves the Deployment; a hand edit of its replicas is put back', async () => {
+/** A StressRun's Deployment once its controller has caught up: replicas, pod template, ReplicaSets (name@pod-template-hash), pods. */
+const workerRollout = async (name: string) => {
+  const dep = await waitFor(async () => {
+    const d = await env.k.getJson<{ metadata: { generation: number }; spec: { replicas: number; template: unknown }; status?: { observedGeneration?: number } }>('deployment', name, NS);
+    return { done: d !== undefined && d.status?.observedGeneration === d.metadata.generation, value: d };
+  }, { what: `deployment/${name} to be observed by its controller` });
+  const names = async (kind: string) => {
+    const list = await env.k.kubectl(['get', kind, '-n', NS, '-l', `bulkhead.dev/stressrun=${name}`, '-o', 'jsonpath={range .items[*]}{.metadata.name}@{.metadata.labels.pod-template-hash} {end}']);
+    assert.equal(list.code, 0, list.stderr);
+    return list.stdout.split(' ').filter(Boolean).sort();
+  };
+  return { replicas: dep?.spec.replicas, template: dep?.spec.template, replicaSets: await names('replicasets'), pods: await names('pods') };
+};
+
+test('kubectl scale moves only the Deployment\'s replicas: same pod template, same ReplicaSet, no worker restarted; a hand edit of its replicas is put back', async () => {
+  const before = await workerRollout('churn');
+  assert.equal(before.replicaSets.length, 1, 'one ReplicaSet so far: the earlier re-apply with another workers count changed no template');
   const scaled = await env.k.kubectl(['scale', 'stressrun/churn', '-n', NS, '--replicas=2']);
   assert.equal(scaled.code, 0, scaled.stderr);
   await env.waitStatus<StressStatus>('stressrun', 'churn', 'to have 2 ready workers', (s) => s.grantedWorkers === 2 && s.workers === 2);
+  const after = await workerRollout('churn');
+  assert.equal(after.replicas, 2);
+  assert.deepEqual(after.template, before.template, 'the pod template did not change');
+  assert.deepEqual(after.replicaSets, before.replicaSets, 'no new ReplicaSet');
+  // Scaling up keeps every worker; scaling down (when an earlier test left more running) only removes some.
+  const [fewer, more] = after.pods.length >= before.pods.length ? [before.pods, after.pods] : [after.pods, before.pods];
+  assert.ok(fewer.every((pod) => more.includes(pod)), `no worker was replaced: before ${before.pods.join(', ')}; after ${after.pods.join(', ')}`);
   const edit = await env.k.kubectl(['scale', 'deployment/churn', '-n', NS, '--replicas=5']);
   assert.equal(edit.code, 0, edit.stderr);
   const replicas = await waitFor(async () => {

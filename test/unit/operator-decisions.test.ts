@@ -4,7 +4,8 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { decideImport, formatDuration } from '../../operator/csv-import/decide-import.js';
 import { buildImportJob, importJobName, type CsvImport } from '../../operator/csv-import/import-job.js';
 import { decideStressRun } from '../../operator/stress-run/decide-stress-run.js';
-import type { StressRun } from '../../operator/stress-run/worker-deployment.js';
+import { buildWorkerDeployment, type StressRun } from '../../operator/stress-run/worker-deployment.js';
+import { buildWorkerConfig } from '../../runners/worker/worker-command.js';
 import { WorkQueue } from '../../operator/kube/work-queue.js';
 import { readDatabaseSecret } from '../../operator/database/database-secret.js';
 
@@ -99,17 +100,33 @@ const stressCr = (status: StressRun['status'] = undefined, durationSeconds = 0):
 });
 
 test('a StressRun runs the granted workers, says BudgetLimited when short, and scales to 0 when its duration ends', () => {
-  const limited = decideStressRun({ cr: stressCr(), deployment: undefined, grant: { workers: 3, message: 'waiting for 2 more connections' }, specError: undefined, queue: undefined, now: NOW });
+  const limited = decideStressRun({ cr: stressCr(), deployment: undefined, grant: { workers: 3, message: 'waiting for 2 more connections' }, specError: undefined, queue: undefined, podTrouble: undefined, now: NOW });
   assert.equal(limited.replicas, 3);
   assert.equal(limited.status.grantedWorkers, 3);
   assert.equal(limited.status.selector, 'bulkhead.dev/stressrun=adv');
   assert.equal(limited.status.conditions?.find((c) => c.type === 'BudgetLimited')?.status, 'True');
-  const ending = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:00Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, now: NOW });
+  const ending = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:00Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, podTrouble: undefined, now: NOW });
   assert.equal(ending.replicas, 0);
   assert.equal(ending.claimWorkers, 0);
   assert.equal(ending.status.conditions?.find((c) => c.type === 'Succeeded')?.status, 'True');
-  const running = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:50Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, now: NOW });
+  const running = decideStressRun({ cr: stressCr({ startTime: '2026-11-28T11:59:50Z' }, 30), deployment: undefined, grant: { workers: 5, message: undefined }, specError: undefined, queue: undefined, podTrouble: undefined, now: NOW });
   assert.equal(running.endsInMs, 20_000);
+});
+
+test('the workers\' pod template does not change with workers, priority or durationSeconds, and the worker still reads its spec from it', () => {
+  const secret = readDatabaseSecret({ metadata: { name: 'pg' }, data: { uri: Buffer.from('postgres://u:p@db/app').toString('base64') } }, 'spec.database');
+  const pod = { image: 'bulkhead:1', metricsPort: undefined };
+  const template = (cr: StressRun) => buildWorkerDeployment(cr, secret, pod, 3).spec?.template;
+  const base = stressCr();
+  const rescaled = stressCr(undefined, 600);
+  rescaled.spec = { ...rescaled.spec, workers: 40, priority: 7 };
+  assert.deepEqual(template(rescaled), template(base), 'a scale is a change of spec.replicas only');
+  const rebatched = stressCr();
+  rebatched.spec = { ...rebatched.spec, queue: { ...rebatched.spec.queue, batchSize: 50 } };
+  assert.notDeepEqual(template(rebatched), template(base), 'what a worker does is in the template');
+  const env = Object.fromEntries((template(rescaled)?.spec?.containers[0]?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+  const config = buildWorkerConfig({}, env);
+  assert.deepEqual({ queue: config.spec.queue, processor: config.spec.processor, connectionsPerWorker: config.spec.connectionsPerWorker }, { queue: base.spec.queue, processor: base.spec.processor, connectionsPerWorker: 1 });
 });
 
 test('the work queue never runs a key twice at once, runs it again when it changed meanwhile, and backs off retries', async () => {

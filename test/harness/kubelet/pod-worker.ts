@@ -1,7 +1,8 @@
 /**
  * The fake kubelet's handling of one pod, from binding to the final delete:
  *
- * 1. bind the pod to this node (no scheduler runs);
+ * 1. bind the pod to this node (no scheduler runs), once every PersistentVolumeClaim it mounts is Bound; until then
+ *    report it Unschedulable in the scheduler's words and look again with backoff (volume-binding.ts);
  * 2. resolve the container's env; while a Secret or ConfigMap is missing, report CreateContainerConfigError and
  *    try again with backoff, as the kubelet does;
  * 3. run the first container and report Running and Ready;
@@ -20,12 +21,15 @@ import { startContainer, type ContainerProcess } from './container-process.js';
 import type { PodLogs } from './pod-logs.js';
 import { podStatus, type ContainerView, type PodPhase, type Terminated } from './pod-status.js';
 import { StatusWriter } from './status-writer.js';
+import { unschedulableMessage, unschedulableStatus, type ClaimReader } from './volume-binding.js';
 
 /** What a pod worker needs from its kubelet. */
 export interface KubeletContext {
   api: CoreV1Api;
   nodeName: string;
   configSource: ConfigSource;
+  /** Reads the PersistentVolumeClaims a pod mounts, to schedule it only once they are Bound. */
+  readClaim: ClaimReader;
   logs: PodLogs;
   /** The kubelet's own diagnostics. */
   warn: (message: string) => void;
@@ -176,8 +180,16 @@ export class PodWorker {
   }
 
   private async bind(): Promise<boolean> {
+    let unschedulableSince: Date | undefined;
     for (let attempt = 0; !this.ending.signal.aborted; attempt++) {
       try {
+        const unschedulable = await unschedulableMessage(this.pod, this.ctx.readClaim);
+        if (unschedulable) {
+          unschedulableSince ??= new Date();
+          if (!this.stopped) void this.status.write(unschedulableStatus(unschedulable, unschedulableSince));
+          await this.pause(retryDelayMs(attempt));
+          continue;
+        }
         await this.ctx.api.createNamespacedPodBinding({
           name: this.name,
           namespace: this.namespace,
