@@ -45,8 +45,8 @@ done
 
 WANTED=("$@")
 for w in "${WANTED[@]}"; do
-  case "$w" in kube-apiserver|kube-controller-manager|etcd|helm|promtool) ;;
-    *) echo "unknown tool: $w (known: kube-apiserver kube-controller-manager etcd helm promtool)" >&2; exit 2 ;;
+  case "$w" in kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|etcd|helm|promtool) ;;
+    *) echo "unknown tool: $w (known: kube-apiserver kube-controller-manager kube-scheduler kubelet etcd helm promtool)" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$BIN_DIR"
