@@ -4,7 +4,7 @@
 # runs the scenario files in test/e2e against it, and takes the node down again.
 # Needs root and Debian's containerd, runc, containernetworking-plugins, buildah and debootstrap (.ci/run installs
 # them). Arguments filter the scenario files (e.g. `npm run test:e2e -- workers`).
-# BULKHEAD_E2E_KEEP=1 leaves the node running afterwards (KUBECONFIG=/var/tmp/bulkhead-e2e/control-plane/admin.kubeconfig);
+# Each run starts from a fresh node. BULKHEAD_E2E_KEEP=1 leaves the node running afterwards (KUBECONFIG=/var/tmp/bulkhead-e2e/control-plane/admin.kubeconfig);
 # `bash test/e2e/node/down.sh --wipe` removes it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
@@ -20,6 +20,9 @@ fi
 step() { local t=$SECONDS rc=0; echo "[e2e] $1 ..." >&2; "${@:2}" || rc=$?; echo "[e2e] $1: $((SECONDS - t))s (exit $rc)" >&2; return $rc; }
 
 step "test binaries" bash "$repo/test/tools/build-tools.sh" kube-apiserver kube-controller-manager kube-scheduler kubelet etcd helm >/dev/null
+# Every run starts from a fresh cluster (an operator pod or a Deployment left from an earlier run would go on with an
+# older image of the same tag); the one that ends is stopped but kept on disk, logs included, for a look.
+step "fresh state" bash "$here/node/down.sh" --wipe >/dev/null
 trap '[[ ${BULKHEAD_E2E_KEEP:-0} == 1 ]] || bash "$here/node/down.sh" >&2' EXIT
 step "node" bash "$here/node/up.sh"
 export BULKHEAD_E2E_IMAGE=localhost/bulkhead:e2e
