@@ -2,7 +2,8 @@
  * The seed scenario on the real node, inside the connection budget of a small server (max_connections 20): an
  * import merges 300,000 rows into advertisers while a StressRun that asks for more workers than fit drains
  * creatives_fresh. A sampler reads pg_stat_activity, then the grants in the CRs' statuses, over and over: the runners'
- * sessions never outnumber the grant, and the server never runs out of connections.
+ * sessions never outnumber the grant (or, while the budget takes workers back, the grant of a moment before), and the
+ * server never runs out of connections.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -40,7 +41,7 @@ async function sample(): Promise<Sample> {
   return { runnerSessions: Number(rows[0]?.runners), clientSessions: Number(rows[0]?.clients), granted, imports: Number(rows[0]?.imports), at: Date.now() };
 }
 
-test('an import and an over-asking StressRun share a max_connections 20 server: sessions never exceed the grant', async () => {
+test('an import and an over-asking StressRun share a max_connections 20 server: sessions never exceed the grant in force', async () => {
   // The test's two connections (kept open) are opened first, so they are steady external load from the start: a
   // connection opened later would shrink the capacity, and the operator would take a worker back.
   await Promise.all([db.pool.query('SELECT pg_sleep(0.1)'), db.pool.query('SELECT pg_sleep(0.1)')]);
@@ -83,10 +84,19 @@ test('an import and an over-asking StressRun share a max_connections 20 server: 
   const busiest = samples.reduce((a, b) => (b.runnerSessions > a.runnerSessions ? b : a));
   process.stderr.write(`seed on the node: ${samples.length} samples; busiest: ${JSON.stringify(busiest)}\n`);
   assert.ok(samples.length > 20 && busiest.runnerSessions > 1, 'the sampler saw the runners at work');
+  // When other load grows (the operator's own session for this Secret, say), the budget takes workers back: the grant
+  // drops first and the workers stop after it. So a sample may see more sessions than the grant just lowered, but
+  // never more than a grant in force during the last CUT_BACK_MS, and the server never runs out of connections.
+  const CUT_BACK_MS = 10_000;
+  let overshoots = 0;
   for (const [i, s] of samples.entries()) {
-    assert.ok(s.runnerSessions <= s.granted, `runner sessions ${s.runnerSessions} > granted ${s.granted} in sample ${i}: ${JSON.stringify(samples.slice(Math.max(0, i - 5), i + 5))}`);
+    const recent = samples.slice(0, i + 1).filter((r) => s.at - r.at <= CUT_BACK_MS);
+    const allowed = Math.max(...recent.map((r) => r.granted));
+    if (s.runnerSessions > s.granted) overshoots++;
+    assert.ok(s.runnerSessions <= allowed, `runner sessions ${s.runnerSessions} > every grant of the last ${CUT_BACK_MS} ms (${allowed}) in sample ${i}: ${JSON.stringify(samples.slice(Math.max(0, i - 5), i + 5))}`);
     assert.ok(s.clientSessions <= 17, `${s.clientSessions} client sessions on a server with 17 usable slots`);
   }
+  process.stderr.write(`seed on the node: ${overshoots} samples saw more runner sessions than a grant lowered just before\n`);
   await kubectlOk(['-n', NS, 'delete', 'stressrun', 'creatives', '--wait=true']);
   await waitFor(async () => {
     const c = await queueCounts(db.pool);
