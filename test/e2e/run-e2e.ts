@@ -12,7 +12,8 @@ import { startEmbeddedPostgres } from '../../runners/shared/embedded-postgres.js
 const here = fileURLToPath(new URL('.', import.meta.url));
 const filter = process.argv.slice(2);
 const files = readdirSync(here)
-  .filter((f) => f.endsWith('.e2e.js') && (filter.length === 0 || filter.some((p) => f.includes(p))))
+  // 01-chart installs the operator that every other scenario uses, so a filter always keeps it.
+  .filter((f) => f.endsWith('.e2e.js') && (filter.length === 0 || f.startsWith('01-') || filter.some((p) => f.includes(p))))
   .sort()
   .map((f) => join(here, f));
 
