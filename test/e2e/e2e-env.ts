@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { kubectlFor, waitFor, type Kubectl } from '../harness/kubectl.js';
 import { runCli } from '../harness/run-cli.js';
 
@@ -34,7 +34,7 @@ kubeConfig.loadFromFile(setting('KUBECONFIG'));
 /** The API, for reads too frequent for a kubectl process each (the seed scenario's sampler). */
 export const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
 /** The API server's URL, from the kubeconfig. */
-export const API_SERVER = (parse(readFileSync(setting('KUBECONFIG'), 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
+export const API_SERVER = kubeConfig.getCurrentCluster()!.server;
 
 /** The label on cluster-wide objects (PersistentVolumes) that a scenario makes, for the clean-up. */
 const SCENARIO_LABEL = 'e2e.bulkhead.dev/scenario';
