@@ -48,8 +48,13 @@ test('a StressRun gets only the workers that fit and shows BudgetLimited=True; a
   assert.ok(granted > 0 && granted < 20, `granted ${granted}`);
   assert.match(cond(limited, 'BudgetLimited')?.message ?? '', new RegExp(`${granted} of 20 workers fit .*max_connections ${MAX_CONNECTIONS}`));
   assert.equal(limited.selector, 'bulkhead.dev/stressrun=churn');
-  const dep = await env.k.getJson<{ spec: { replicas: number } }>('deployment', 'churn', NS);
-  assert.equal(dep?.spec.replicas, granted);
+  // The Deployment follows the grant; the grant itself follows the external load (this test's own sessions), so
+  // compare the two read together until they agree, rather than with the grant read a moment ago.
+  await waitFor(async () => {
+    const dep = await env.k.getJson<{ spec: { replicas: number } }>('deployment', 'churn', NS);
+    const now = (await env.status<StressStatus>('stressrun', 'churn'))?.grantedWorkers;
+    return { done: dep?.spec.replicas === now && (now ?? 0) > 0, value: `Deployment replicas ${dep?.spec.replicas}, granted ${now}` };
+  }, { what: 'the worker Deployment to have the granted replicas' });
   const before = (await env.status<StressStatus>('stressrun', 'churn'))?.grantedWorkers;
   const ledger = await runCli(['budget', '--database-url', env.pg.url, '--kubeconfig', env.cp.kubeconfig, '--headroom', '0', '--json']);
   const after = (await env.status<StressStatus>('stressrun', 'churn'))?.grantedWorkers;
