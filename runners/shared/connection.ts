@@ -50,10 +50,8 @@ export function redactUrl(url: string): string {
 }
 
 /** Opens one connection. Failures name the server but never the password. */
-export async function connect(settings: ConnectionSettings, onError?: (err: Error) => void): Promise<pg.Client> {
+export async function connect(settings: ConnectionSettings): Promise<pg.Client> {
   const client = new pg.Client(clientConfig(settings));
-  // Attached before connecting: the server may drop the session between connect() resolving and the caller's code.
-  if (onError) client.on('error', onError);
   try {
     await client.connect();
   } catch (cause) {

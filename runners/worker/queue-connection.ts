@@ -51,8 +51,9 @@ export class QueueConnection {
 
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
+    const client = await connect(this.settings);
     // An error on an idle client (the server terminated it) must not crash the process; the next query reconnects.
-    const client = await connect(this.settings, () => {
+    client.on('error', () => {
       if (this.client === client) this.drop();
     });
     const isReconnect = this.everConnected;
