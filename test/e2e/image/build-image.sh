@@ -6,9 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../../.." && pwd)
 . "$here/../node/env.sh"
 IMAGE=${IMAGE:-localhost/bulkhead:e2e}
-NODE_VERSION=${NODE_VERSION:-24.22.3}
-BASE_IMAGE=localhost/bulkhead-base:node-$NODE_VERSION
-NODE_VERSION=$NODE_VERSION BASE_IMAGE=$BASE_IMAGE bash "$here/build-base.sh"
+BASE_IMAGE=$(bash "$here/build-base.sh")
 t=$SECONDS
 # --network host: the build's RUN steps reach npm and Debian's mirror directly (no CNI setup for build containers).
 # --layers keeps the npm ci layer cached while package-lock.json is unchanged.
