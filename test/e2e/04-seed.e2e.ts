@@ -28,11 +28,13 @@ interface ImportStatus { phase?: string; grantedConnections?: number; rows?: { r
 interface Sample { runnerSessions: number; clientSessions: number; granted: number; imports: number; at: number }
 
 async function sample(): Promise<Sample> {
+  // Only client backends take a connection slot: the parallel workers of the import's CREATE INDEX or SELECT carry
+  // its application_name too, but are background workers (max_worker_processes), not connections.
   const { rows } = await db.pool.query<{ runners: string; imports: string; clients: string }>(`SELECT
       count(*) FILTER (WHERE application_name LIKE 'bulkhead/import/%' OR application_name LIKE 'bulkhead/worker/%') AS runners,
       count(*) FILTER (WHERE application_name LIKE 'bulkhead/import/%') AS imports,
-      count(*) FILTER (WHERE backend_type = 'client backend') AS clients
-    FROM pg_stat_activity`);
+      count(*) AS clients
+    FROM pg_stat_activity WHERE backend_type = 'client backend'`);
   type Granted = { items: { spec: { connectionsPerWorker?: number }; status?: { grantedConnections?: number; grantedWorkers?: number } }[] };
   const list = async (plural: string) => (await customObjects.listClusterCustomObject({ group: 'bulkhead.dev', version: 'v1alpha1', plural })) as Granted;
   const [imports, runs] = await Promise.all([list('csvimports'), list('stressruns')]);
