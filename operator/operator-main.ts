@@ -20,6 +20,7 @@ import { observeServers } from './observer/observe-servers.js';
 import { QueueSampler } from './observer/queue-sampler.js';
 import { operatorConfig, type OperatorFlags } from './operator-config.js';
 import { OperatorMetrics } from './operator-metrics.js';
+import { closeUnusedPools } from './server-claims.js';
 import { reconcileStressRun } from './stress-run/stress-run-controller.js';
 import { STRESS_RUN_LABEL, type StressRun } from './stress-run/worker-deployment.js';
 
@@ -109,7 +110,10 @@ async function reconcileUntilStopped(ctx: ControllerContext, stopped: Promise<vo
     for (const cr of watches.stressRuns.list()) queue.add(`StressRun/${cr.metadata.namespace}/${cr.metadata.name}`);
   };
   enqueueAll();
-  const resync = setInterval(enqueueAll, config.resyncMs);
+  const resync = setInterval(() => {
+    enqueueAll();
+    void closeUnusedPools(ctx);
+  }, config.resyncMs);
   const stopObserving = observeServers(pools, metrics, config.observeIntervalMs, log);
   const running = queue.run(4, async (key) => {
     const [kind, namespace = '', name = ''] = key.split('/');

@@ -58,6 +58,15 @@ export class OperatorMetrics {
     this.lockWaitMax.set({ server }, lockWaitMaxSeconds);
   }
 
+  /** Drops every series of a server no CR names any more. */
+  forgetServer(server: string): void {
+    for (const state of ['capacity', 'external', 'granted', 'free']) this.budget.remove({ server, state });
+    this.setActivity(server, {}, {}, 0);
+    this.lockWaitMax.remove({ server });
+    this.seenStates.delete(server);
+    this.seenWaiters.delete(server);
+  }
+
   setQueueRows(stressrun: string, counts: Record<string, number>): void {
     for (const [status, n] of Object.entries(counts)) this.queueRows.set({ stressrun, status }, n);
   }

@@ -39,6 +39,12 @@ export class BudgetRegistry {
     return this.budgets.get(server);
   }
 
+  /** Forgets a server no CR names any more: its last budget and snapshot. */
+  forget(server: string): void {
+    this.budgets.delete(server);
+    this.snapshots.delete(server);
+  }
+
   /** Every server with a budget so far. */
   servers(): string[] {
     return [...this.budgets.keys()];

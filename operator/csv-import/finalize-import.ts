@@ -10,7 +10,7 @@ import type { ServerPools } from '../database/server-pools.js';
  */
 export async function dropImportStaging(pools: ServerPools, secret: DatabaseSecret, namespace: string, name: string): Promise<boolean> {
   const names = stagingNames(namespace, name);
-  const client = await pools.forCredentials(secret.server, secret.url).connect();
+  const client = await pools.forCredentials(secret).connect();
   try {
     const { rows } = await client.query<{ locked: boolean }>(tryImportLock(names.base));
     if (rows[0]?.locked !== true) return false;

@@ -65,7 +65,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
     }
   }
   if (decision.status.phase === 'Running' && secret) {
-    const progress = await readImportProgress(ctx.pools.forCredentials(secret.server, secret.url), namespace, name, cr.status?.progress).catch(() => undefined);
+    const progress = await readImportProgress(ctx.pools.forCredentials(secret), namespace, name, cr.status?.progress).catch(() => undefined);
     if (progress) decision.status.progress = progress;
   }
   await writeStatus(ctx.api.custom, 'CsvImport', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));

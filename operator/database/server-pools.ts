@@ -2,40 +2,86 @@ import pg from 'pg';
 import { clientConfig } from '../../runners/shared/connection.js';
 import type { Logger } from '../../runners/shared/logger.js';
 
+/** A server and the credentials of one Secret that names it (the URL carries the password; it is never logged). */
+export interface Credentials {
+  server: string;
+  url: string;
+}
+
 /**
- * The operator's own connections, pools of at most one session each. Per server, one pool opened with the
- * credentials of the first Secret that named the server reads the budget snapshot and observes lock waits. What a
- * CR may see (its queue, its import's progress, its staging tables) goes through a pool of that CR's own Secret's
- * credentials, never another team's: on a server shared by two roles and two databases, a StressRun's queue is
- * counted in its own database with its own role. The operator is not a runner, so its sessions count as external
- * load in the budget like any other.
+ * The operator's own connections: one pool of at most one session per set of credentials, so that what a CR may
+ * see (its queue, its import's progress, its staging tables) is read with that CR's own Secret, never another
+ * team's. Per server, one of those pools is also the observer's: it reads the budget snapshot and the lock waits.
+ *
+ * Pools are keyed by the whole URL, password included, so a rotated password opens a new pool. `retain` closes the
+ * pools no CR uses any more (the old password's among them) and forgets servers no CR names, so a dead server is not
+ * observed forever. The operator is not a runner: its sessions count as external load in the budget.
  */
 export class ServerPools {
-  private readonly pools = new Map<string, { url: string; pool: pg.Pool }>();
-  private readonly byCredentials = new Map<string, pg.Pool>();
+  private readonly byUrl = new Map<string, { server: string; pool: pg.Pool }>();
+  /** server -> the URL whose pool observes it. */
+  private readonly observers = new Map<string, string>();
 
   constructor(private readonly applicationName: string, private readonly log: Logger) {}
 
-  /** The server's observation pool, made from `url` the first time. */
-  pool(server: string, url: string): pg.Pool {
-    let entry = this.pools.get(server);
+  /** The pool of one Secret's credentials, opened the first time. */
+  forCredentials({ server, url }: Credentials): pg.Pool {
+    let entry = this.byUrl.get(url);
     if (!entry) {
-      entry = { url, pool: this.open(server, url) };
-      this.pools.set(server, entry);
+      entry = { server, pool: this.open(server, url) };
+      this.byUrl.set(url, entry);
     }
     return entry.pool;
   }
 
-  /** The pool of one Secret's credentials (the server's observation pool when it was made from the same ones). */
-  forCredentials(server: string, url: string): pg.Pool {
-    const shared = this.pools.get(server);
-    if (shared?.url === url) return shared.pool;
-    let pool = this.byCredentials.get(url);
-    if (!pool) {
-      pool = this.open(server, url);
-      this.byCredentials.set(url, pool);
+  /** Makes sure the server is observed, through these credentials unless another Secret's already serve. */
+  observe(credentials: Credentials): void {
+    const current = this.observers.get(credentials.server);
+    if (current !== undefined && this.byUrl.has(current)) return;
+    this.forCredentials(credentials);
+    this.observers.set(credentials.server, credentials.url);
+  }
+
+  /** The observer pool of a server already seen, if any. */
+  existing(server: string): pg.Pool | undefined {
+    const url = this.observers.get(server);
+    return url === undefined ? undefined : this.byUrl.get(url)?.pool;
+  }
+
+  /** The servers being observed. */
+  servers(): string[] {
+    return [...this.observers.keys()];
+  }
+
+  /**
+   * Keeps the pools of `inUse` and closes every other. A server whose observer closed is observed through another
+   * Secret in use that names it, or forgotten; returns the servers forgotten, whose metrics the caller drops.
+   */
+  async retain(inUse: Credentials[]): Promise<string[]> {
+    const keep = new Set(inUse.map((c) => c.url));
+    const closing: pg.Pool[] = [];
+    for (const [url, entry] of this.byUrl) {
+      if (keep.has(url)) continue;
+      this.byUrl.delete(url);
+      closing.push(entry.pool);
     }
-    return pool;
+    const forgotten: string[] = [];
+    for (const [server, url] of this.observers) {
+      if (this.byUrl.has(url)) continue;
+      const other = inUse.find((c) => c.server === server);
+      if (other) this.observe(other);
+      else {
+        this.observers.delete(server);
+        forgotten.push(server);
+      }
+    }
+    if (closing.length > 0) this.log.info({ event: 'pools-closed', count: closing.length, servers: forgotten }, 'closed the connections of Secrets no resource uses');
+    await Promise.all(closing.map((p) => p.end().catch(() => undefined)));
+    return forgotten;
+  }
+
+  async end(): Promise<void> {
+    await this.retain([]);
   }
 
   private open(server: string, url: string): pg.Pool {
@@ -46,21 +92,5 @@ export class ServerPools {
     const pool = new pg.Pool({ ...config, options, max: 1, idleTimeoutMillis: 60_000 });
     pool.on('error', (err) => this.log.warn({ event: 'pg-pool-error', server, err: err.message }, 'an idle operator connection failed'));
     return pool;
-  }
-
-  /** The pool for a server already seen, if any. */
-  existing(server: string): pg.Pool | undefined {
-    return this.pools.get(server)?.pool;
-  }
-
-  servers(): string[] {
-    return [...this.pools.keys()];
-  }
-
-  async end(): Promise<void> {
-    const all = [...[...this.pools.values()].map((e) => e.pool), ...this.byCredentials.values()];
-    await Promise.all(all.map((p) => p.end().catch(() => undefined)));
-    this.pools.clear();
-    this.byCredentials.clear();
   }
 }

@@ -31,7 +31,7 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
       const budget = await decideServer(ctx, secret.server, secret.url, key);
       grant = { workers: ctx.registry.held(key), message: describeWait(budget, key) };
     }
-    queue = await ctx.sampler.sample(key, ctx.pools.forCredentials(secret.server, secret.url), cr.spec.queue).catch((err: unknown) => {
+    queue = await ctx.sampler.sample(key, ctx.pools.forCredentials(secret), cr.spec.queue).catch((err: unknown) => {
       ctx.log.warn({ event: 'queue-sample-failed', object: `${namespace}/${name}`, err: err instanceof Error ? err.message : String(err) }, 'could not sample the queue table');
       return undefined;
     });
