@@ -65,8 +65,8 @@ async function runBulkhead(url: string, file: string): Promise<Timing> {
   const cli = join(root, 'dist', 'runners', 'cli.js');
   const start = performance.now();
   const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'import', '--database-url', url, '--file', file, '--table', 'advertisers', '--key', 'advertiser_id', '--progress-interval', '30'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [cli, 'import', '--file', file, '--table', 'advertisers', '--key', 'advertiser_id', '--progress-interval', '30'],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL: url } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`bulkhead import exited ${code}`))));

@@ -26,9 +26,9 @@ const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 
 /** Runs children to completion; resolves with their stdout. */
-function runAll(commands: { cmd: string; args: string[] }[]): Promise<string[]> {
-  return Promise.all(commands.map(({ cmd, args }) => new Promise<string>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function runAll(commands: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[]): Promise<string[]> {
+  return Promise.all(commands.map(({ cmd, args, env }) => new Promise<string>((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -55,7 +55,8 @@ async function benchBulkhead(url: string, clients: number, _client: pg.Client): 
   const start = performance.now();
   const outs = await runAll(Array.from({ length: clients }, () => ({
     cmd: process.execPath,
-    args: [cli, 'worker', '--database-url', url, '--table', 'q', '--processor', 'noop', '--batch-size', String(BATCH), '--drain', '--progress-interval', '60'],
+    args: [cli, 'worker', '--table', 'q', '--processor', 'noop', '--batch-size', String(BATCH), '--drain', '--progress-interval', '60'],
+    env: { DATABASE_URL: url },
   })));
   const seconds = (performance.now() - start) / 1000;
   const done = outs.map((o) => JSON.parse(o.split('\n').find((l) => l.includes('"event":"done"')) ?? '{}') as { completed: number; claimSecondsP50: number; claimSecondsP99: number });

@@ -4,6 +4,7 @@ import { BulkheadError, describeError, exitCodeOf } from './shared/errors.js';
 import { declareImportFlags, type ImportFlags } from './import/import-command.js';
 import { declareQueueFlags, declareWorkerFlags, type WorkerFlags } from './worker/worker-command.js';
 import { declareLocalFlags, type LocalFlags } from './local/local-command.js';
+import { declareDatabaseUrlFlags } from './shared/database-url.js';
 
 const program = new Command()
   .name('bulkhead')
@@ -72,7 +73,7 @@ series), chart.svg and chart.png. Exit codes: 0 done; 2 invalid input; 1 a runne
 Examples:
   bulkhead local examples/seed-scenario
   bulkhead local examples/seed-scenario --rows 3500000
-  bulkhead local my-import.yaml my-stressrun.yaml --database-url postgres://me@db:5432/app`);
+  bulkhead local my-import.yaml my-stressrun.yaml --database-url-file ~/.config/bulkhead/db-url`);
 localCommand.action(run(async () => {
   const { localMain } = await import('./local/local-main.js').catch(explainMissingLocalDependency);
   return localMain(localCommand.args, localCommand.opts<LocalFlags>(), process.argv.slice(3));
@@ -102,15 +103,14 @@ operatorCommand.action(run(async () => {
   return operatorMain(operatorCommand.opts(), process.env);
 }));
 
-const budgetCommand = program.command('budget')
+const budgetCommand = declareDatabaseUrlFlags(program.command('budget'))
   .description("Print one server's connection budget: max, reserved, in use outside bulkhead, headroom, granted, free.")
-  .option('--database-url <url>', 'the server (default: $DATABASE_URL, then the PG* variables)')
   .option('--headroom <n|n%>', 'connections kept free: a count or a percentage', '10%')
   .option('--kubeconfig <path>', 'read the grants recorded in this cluster\'s CRs (default: $KUBECONFIG; none: sessions only)')
   .option('--json', 'print one JSON line instead of a table')
   .addHelpText('after', `
 Example:
-  bulkhead budget --database-url postgres://app@db:5432/app --kubeconfig ~/.kube/config`);
+  DATABASE_URL=postgres://app@db:5432/app bulkhead budget --kubeconfig ~/.kube/config`);
 budgetCommand.action(run(async () => {
   const { budgetMain } = await import('../operator/budget/budget-command.js');
   return budgetMain(budgetCommand.opts(), process.env);

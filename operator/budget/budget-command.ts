@@ -1,5 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { applicationName, connect, resolveDatabaseUrl } from '../../runners/shared/connection.js';
+import { applicationName, connect } from '../../runners/shared/connection.js';
+import { resolveDatabaseUrl, type DatabaseUrlFlags } from '../../runners/shared/database-url.js';
 import type { CsvImportSpec, CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
 import type { StressRunSpec, StressRunStatus } from '../../runners/shared/generated/stressrun.js';
 import type { CsvImport } from '../csv-import/import-job.js';
@@ -13,8 +14,7 @@ import { budgetServer } from './server-budget.js';
 import { takeServerSnapshot } from './server-snapshot.js';
 
 /** `bulkhead budget` flags. */
-export interface BudgetFlags {
-  databaseUrl?: string;
+export interface BudgetFlags extends DatabaseUrlFlags {
   headroom?: string;
   kubeconfig?: string;
   json?: boolean;
@@ -48,7 +48,7 @@ async function clusterClaims(kubeconfig: string, server: string): Promise<Claim[
 /** Prints one server's budget: max, reserved, external, headroom, capacity, granted, free, and the grants. */
 export async function budgetMain(flags: BudgetFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const headroom = flags.headroom ? parseHeadroom(flags.headroom) : DEFAULT_HEADROOM;
-  const databaseUrl = resolveDatabaseUrl(flags.databaseUrl, env);
+  const databaseUrl = resolveDatabaseUrl(flags, env);
   const client = await connect({ databaseUrl, applicationName: applicationName('operator', 'local', 'budget') });
   let snapshot;
   try {

@@ -3,13 +3,14 @@ import { InvalidInputError } from '../shared/errors.js';
 import { loadManifest } from '../shared/manifest.js';
 import { numberFlag } from '../shared/number-flag.js';
 import { validateSpec } from '../shared/spec-schema.js';
-import { applicationName, resolveDatabaseUrl } from '../shared/connection.js';
+import { applicationName } from '../shared/connection.js';
+import { declareDatabaseUrlFlags, resolveDatabaseUrl, type DatabaseUrlFlags } from '../shared/database-url.js';
 import type { CsvImportSpec } from '../shared/generated/csvimport.js';
 import type { ImportConfig } from './import-config.js';
 import { sourceLabel, type SourceRef } from './open-source.js';
 
 /** The flags of `bulkhead import`, as commander parses them. */
-export interface ImportFlags {
+export interface ImportFlags extends DatabaseUrlFlags {
   manifest?: string;
   file?: string;
   url?: string;
@@ -18,7 +19,6 @@ export interface ImportFlags {
   maxRejected?: string;
   chunkRows?: string;
   name?: string;
-  databaseUrl?: string;
   summaryFile?: string;
   metricsPort?: string;
   progressInterval?: string;
@@ -27,7 +27,7 @@ export interface ImportFlags {
 
 /** Declares the flags on the `import` command. */
 export function declareImportFlags(cmd: Command): Command {
-  return cmd
+  return declareDatabaseUrlFlags(cmd)
     .option('--manifest <file>', 'a CsvImport manifest (YAML); its spec is the configuration')
     .option('--file <path|->', 'the CSV file, or - for standard input (replaces spec.source)')
     .option('--url <url>', 'an http(s) URL to stream the CSV from (replaces spec.source)')
@@ -36,7 +36,6 @@ export function declareImportFlags(cmd: Command): Command {
     .option('--max-rejected <n>', 'bad rows tolerated before nothing is merged (spec.errors.maxRejected)')
     .option('--chunk-rows <n>', 'rows merged per transaction (spec.merge.chunkRows)')
     .option('--name <name>', 'the import\'s name, for application_name and staging (default: metadata.name, or the table)')
-    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, then the PG* variables)')
     .option('--summary-file <file>', 'also write the summary line here when /dev/termination-log does not exist')
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port while running')
     .option('--progress-interval <seconds>', 'seconds between progress lines on stderr', '5')
@@ -84,7 +83,7 @@ export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): {
       spec,
       sourceLabel: sourceLabel(source),
       connection: {
-        databaseUrl: resolveDatabaseUrl(flags.databaseUrl, env),
+        databaseUrl: resolveDatabaseUrl(flags, env),
         applicationName: applicationName('import', manifest.namespace, name),
       },
       summaryFile: flags.summaryFile,

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
 import { numberFlag } from '../shared/number-flag.js';
+import { declareDatabaseUrlFlags, resolveDatabaseUrl, type DatabaseUrlFlags } from '../shared/database-url.js';
 
 /** The flags of `bulkhead local`, as commander parses them. */
-export interface LocalFlags {
-  databaseUrl?: string;
+export interface LocalFlags extends DatabaseUrlFlags {
   rows?: string;
   baselineSeconds?: string;
   cooldownSeconds?: string;
@@ -38,9 +38,7 @@ export const DEFAULT_ROWS = 500_000;
 
 /** Declares the arguments and flags of `local`. */
 export function declareLocalFlags(cmd: Command): Command {
-  return cmd
-    .argument('[paths...]', 'CsvImport and StressRun manifests (YAML), or folders of them and of setup *.sql files')
-    .option('--database-url <url>', 'use this PostgreSQL server and touch only the tables the manifests name (default: start an embedded one)')
+  return declareDatabaseUrlFlags(cmd.argument('[paths...]', 'CsvImport and StressRun manifests (YAML), or folders of them and of setup *.sql files'), 'start an embedded one; only the tables the manifests name are touched on a server of your own')
     .option('--rows <n>', `rows in the generated CSV (default ${DEFAULT_ROWS}; the seed's import is 3500000)`)
     .option('--baseline-seconds <n>', 'seconds the workers run alone before the import starts', '15')
     .option('--cooldown-seconds <n>', 'seconds the workers run on after the import ends', '10')
@@ -52,13 +50,14 @@ export function declareLocalFlags(cmd: Command): Command {
 export function buildLocalConfig(paths: string[], flags: LocalFlags, now = new Date()): LocalConfig {
   if (paths.length === 0) throw new InvalidInputError('name at least one manifest or folder, for example: bulkhead local examples/seed-scenario');
   const maxConnections = numberFlag(flags.maxConnections, '--max-connections', { integer: true, positive: true });
-  if (maxConnections !== undefined && flags.databaseUrl !== undefined) {
+  const databaseUrl = resolveDatabaseUrl(flags, process.env, { fromEnv: false });
+  if (maxConnections !== undefined && databaseUrl !== undefined) {
     throw new InvalidInputError('--max-connections sets up the embedded PostgreSQL; with --database-url the server\'s own max_connections applies');
   }
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
   return {
     paths,
-    databaseUrl: flags.databaseUrl,
+    databaseUrl,
     rows: numberFlag(flags.rows, '--rows', { integer: true, positive: true }) ?? DEFAULT_ROWS,
     baselineSeconds: numberFlag(flags.baselineSeconds, '--baseline-seconds', { positive: true }) ?? 15,
     cooldownSeconds: numberFlag(flags.cooldownSeconds, '--cooldown-seconds', {}) ?? 10,

@@ -17,11 +17,6 @@ export function applicationName(role: Role, namespace: string, name: string): st
   return `bulkhead/${role}/${namespace}/${name}`.slice(0, 63);
 }
 
-/** The database URL by precedence: --database-url, then DATABASE_URL; undefined leaves it to the PG* variables. */
-export function resolveDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  return flag ?? (env.DATABASE_URL || undefined);
-}
-
 /** pg client settings. pg reads PGHOST, PGUSER, PGPASSWORD, ... itself when no connection string is given. */
 export function clientConfig(settings: ConnectionSettings): pg.ClientConfig {
   return {

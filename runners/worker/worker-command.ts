@@ -3,18 +3,18 @@ import type { Command } from 'commander';
 import { loadManifest } from '../shared/manifest.js';
 import { numberFlag } from '../shared/number-flag.js';
 import { validateSpec } from '../shared/spec-schema.js';
-import { applicationName, resolveDatabaseUrl } from '../shared/connection.js';
+import { applicationName } from '../shared/connection.js';
+import { declareDatabaseUrlFlags, resolveDatabaseUrl, type DatabaseUrlFlags } from '../shared/database-url.js';
 import type { StressRunSpec } from '../shared/generated/stressrun.js';
 import type { WorkerConfig } from './worker-config.js';
 
 /** The flags of `bulkhead worker` and `bulkhead queue init`, as commander parses them. */
-export interface WorkerFlags {
+export interface WorkerFlags extends DatabaseUrlFlags {
   manifest?: string;
   table?: string;
   batchSize?: string;
   processor?: string;
   name?: string;
-  databaseUrl?: string;
   metricsPort?: string;
   drain?: boolean;
   progressInterval?: string;
@@ -24,12 +24,11 @@ export interface WorkerFlags {
 
 /** Declares the flags shared by `worker` and `queue init`. */
 export function declareQueueFlags(cmd: Command): Command {
-  return cmd
+  return declareDatabaseUrlFlags(cmd)
     .option('--manifest <file>', 'a StressRun manifest (YAML); its spec is the configuration')
     .option('--table <table>', 'the queue table, optionally schema.table (spec.queue.table)')
     .option('--processor <type>', 'http, sleep or noop (spec.processor.type)')
-    .option('--name <name>', 'the StressRun\'s name, for application_name (default: metadata.name, or the table)')
-    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, then the PG* variables)');
+    .option('--name <name>', 'the StressRun\'s name, for application_name (default: metadata.name, or the table)');
 }
 
 /** Declares the flags of `worker` only. */
@@ -71,7 +70,7 @@ export function buildWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv): W
     namespace: manifest.namespace,
     spec,
     workerId: env.BULKHEAD_POD_NAME || `${hostname()}:${process.pid}`,
-    connection: { databaseUrl: resolveDatabaseUrl(flags.databaseUrl, env), applicationName: applicationName('worker', manifest.namespace, name) },
+    connection: { databaseUrl: resolveDatabaseUrl(flags, env), applicationName: applicationName('worker', manifest.namespace, name) },
     drain: flags.drain === true,
     metricsPort: numberFlag(flags.metricsPort, '--metrics-port', { integer: true }),
     progressIntervalMs: (numberFlag(flags.progressInterval, '--progress-interval', { positive: true }) ?? 5) * 1000,

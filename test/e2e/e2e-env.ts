@@ -228,6 +228,6 @@ export async function advertisersTable(pool: pg.Pool, existing = 0): Promise<voi
 export async function creativesQueue(database: ScenarioDatabase, rows: number): Promise<void> {
   const sql = readFileSync(new URL('../../../examples/seed-scenario/creatives-table.sql', import.meta.url), 'utf8');
   await database.pool.query(sql.replace('generate_series(1, 10000)', `generate_series(1, ${rows})`));
-  const init = await runCli(['queue', 'init', '--table', 'creatives_fresh', '--processor', 'sleep', '--database-url', database.hostUrl]);
+  const init = await runCli(['queue', 'init', '--table', 'creatives_fresh', '--processor', 'sleep'], { env: { DATABASE_URL: database.hostUrl } });
   if (init.code !== 0) throw new Error(`bulkhead queue init failed: ${init.stderr}`);
 }

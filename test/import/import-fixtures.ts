@@ -24,7 +24,7 @@ export function csvImportManifest(dir: string, name: string, spec: Record<string
 
 /** Runs `bulkhead import` against a test database, with progress lines every 0.2 s. */
 export function runImport(databaseUrl: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return runCli(['import', '--database-url', databaseUrl, '--progress-interval', '0.2', ...args], options);
+  return runCli(['import', '--progress-interval', '0.2', ...args], { ...options, env: { DATABASE_URL: databaseUrl, ...options.env } });
 }
 
 /** All rows of a table as plain objects, ordered by the given column. */

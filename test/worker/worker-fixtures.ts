@@ -21,7 +21,7 @@ export function stressRunManifest(dir: string, name: string, spec: Record<string
 
 /** Runs `bulkhead worker` against a test database, with progress lines every 0.2 s. */
 export function runWorker(databaseUrl: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return runCli(['worker', '--database-url', databaseUrl, '--progress-interval', '0.2', ...args], options);
+  return runCli(['worker', '--progress-interval', '0.2', ...args], { ...options, env: { DATABASE_URL: databaseUrl, ...options.env } });
 }
 
 /** Rows by status and attempts. */

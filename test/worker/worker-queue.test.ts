@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { testDatabase } from '../harness/test-database.js';
@@ -43,11 +43,19 @@ test('a table without the bookkeeping columns is refused with exit 2 and the exa
   const before = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'bare'");
   assert.equal(before.rows[0]?.n, 3, 'the worker changed nothing');
 
-  const init = await runCli(['queue', 'init', '--manifest', manifest, '--database-url', db.url]);
+  const init = await runCli(['queue', 'init', '--manifest', manifest], { env: { DATABASE_URL: db.url } });
   assert.equal(init.code, 0, init.stderr);
   assert.match(init.stdout, /applied 6 statement/);
-  const again = await runCli(['queue', 'init', '--manifest', manifest, '--database-url', db.url]);
+  // The URL from a file (a mounted Secret, say) rather than the command line; on the command line, a warning.
+  const urlFile = join(dir, 'database-url');
+  writeFileSync(urlFile, `${db.url}\n`);
+  const again = await runCli(['queue', 'init', '--manifest', manifest, '--database-url-file', urlFile]);
   assert.match(again.stdout, /already has everything a worker needs/);
+  assert.doesNotMatch(again.stderr, /warning/);
+  const flagged = await runCli(['queue', 'init', '--manifest', manifest, '--database-url', db.url]);
+  assert.equal(flagged.code, 0, flagged.stderr);
+  assert.match(flagged.stderr, /warning: --database-url carries a password/);
+  assert.ok(!flagged.stderr.includes(`:${new URL(db.url).password}@`), 'the warning does not repeat the URL');
   const { rows: cols } = await db.pool.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'bare' ORDER BY ordinal_position");
   assert.deepEqual(cols.map((c) => c.column_name), ['id', 'state', 'link', 'attempts', 'locked_by', 'locked_at', 'last_error'], 'only the bookkeeping columns were added');
 
