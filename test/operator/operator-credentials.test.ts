@@ -32,6 +32,8 @@ async function applySecret(name: string, uri: string): Promise<void> {
   await env.k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS, labels: { 'bulkhead.dev/database': 'true' } }, stringData: { uri } }));
 }
 
+const secretName = (role: string) => `pg-${role.replace('_', '-')}`;
+
 /** A role that may log in only to its own database, which holds a `jobs` queue of `pending` rows. */
 async function team(role: string, pending: number): Promise<void> {
   await env.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}-1'`);
@@ -41,7 +43,7 @@ async function team(role: string, pending: number): Promise<void> {
   await owner.connect();
   await owner.query(jobsTableSql(pending));
   await owner.end();
-  await applySecret(`pg-${role}`, teamUrl(role, `${role}-1`));
+  await applySecret(secretName(role), teamUrl(role, `${role}-1`));
 }
 
 /** The operator's own sessions on the server. */
@@ -60,8 +62,8 @@ before(async () => {
 });
 
 test('each StressRun\'s queue is read with its own Secret\'s role, in its own database', async () => {
-  await env.k.applyYaml(jobsStressRun(NS, 'run-a', 0, { database: { secretRef: { name: 'pg-team_a' } } }));
-  await env.k.applyYaml(jobsStressRun(NS, 'run-b', 0, { database: { secretRef: { name: 'pg-team_b' } } }));
+  await env.k.applyYaml(jobsStressRun(NS, 'run-a', 0, { database: { secretRef: { name: secretName('team_a') } } }));
+  await env.k.applyYaml(jobsStressRun(NS, 'run-b', 0, { database: { secretRef: { name: secretName('team_b') } } }));
   await env.waitStatus<StressStatus>('stressrun', 'run-a', 'to count its own queue', (s) => s.queue?.pending === 7);
   await env.waitStatus<StressStatus>('stressrun', 'run-b', 'to count its own queue', (s) => s.queue?.pending === 13);
   const metrics = await metricsText();
@@ -76,7 +78,7 @@ test('a rotated password replaces the operator\'s session, and the queue is stil
   const before = (await operatorSessions()).filter((s) => s.usename === 'team_a').map((s) => s.pid);
   assert.ok(before.length > 0, 'the operator has a session of team_a');
   await env.pool.query("ALTER ROLE team_a PASSWORD 'team_a-2'");
-  await applySecret('pg-team_a', teamUrl('team_a', 'team_a-2'));
+  await applySecret(secretName('team_a'), teamUrl('team_a', 'team_a-2'));
   const owner = new pg.Client({ connectionString: teamUrl('team_a', 'team_a-2') });
   await owner.connect();
   await owner.query("INSERT INTO jobs (url) SELECT 'http://example.invalid/more' FROM generate_series(1, 3)");
