@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { CsvImportSpec, CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
 import type { DatabaseSecret } from '../database/database-secret.js';
+import { SOURCE_MOUNT_DIR } from '../../runners/shared/source-mount.js';
 import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
 import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
 
@@ -9,9 +10,6 @@ export type CsvImport = CustomResource<CsvImportSpec, CsvImportStatus>;
 
 /** The label that ties a Job (and its pods) to its CsvImport. */
 export const CSV_IMPORT_LABEL = 'bulkhead.dev/csvimport';
-
-/** Where a ConfigMap or PVC source is mounted in the runner. */
-const SOURCE_DIR = '/var/run/bulkhead/source';
 
 /**
  * The Job name for one generation: the CR name plus a hash of its uid and generation, within the 63 characters
@@ -22,21 +20,19 @@ export function importJobName(cr: CsvImport): string {
   return `${cr.metadata.name.slice(0, 56).replace(/[-.]+$/, '')}-${hash}`;
 }
 
-/** A ConfigMap or PVC source becomes a read-only volume and a path; a URL passes through. */
-function sourceVolume(source: CsvImportSpec['source']): { volume?: V1Volume; mount?: V1VolumeMount; path?: string } {
+/**
+ * A ConfigMap or PVC source becomes a read-only volume at SOURCE_MOUNT_DIR; a URL needs none. The runner gets the
+ * spec's source as it is and resolves the key (mounted under its own name) or the path itself, refusing any that
+ * leads outside the volume; so its messages name the source as the user wrote it.
+ */
+function sourceVolume(source: CsvImportSpec['source']): { volume?: V1Volume; mount?: V1VolumeMount } {
+  const mount = { name: 'source', mountPath: SOURCE_MOUNT_DIR, readOnly: true };
   if (source.configMap) {
-    return {
-      volume: { name: 'source', configMap: { name: source.configMap.name, items: [{ key: source.configMap.key, path: 'data.csv' }] } },
-      mount: { name: 'source', mountPath: SOURCE_DIR, readOnly: true },
-      path: `${SOURCE_DIR}/data.csv`,
-    };
+    const { name, key } = source.configMap;
+    return { volume: { name: 'source', configMap: { name, items: [{ key, path: key }] } }, mount };
   }
   if (source.persistentVolumeClaim) {
-    return {
-      volume: { name: 'source', persistentVolumeClaim: { claimName: source.persistentVolumeClaim.claimName, readOnly: true } },
-      mount: { name: 'source', mountPath: SOURCE_DIR, readOnly: true },
-      path: `${SOURCE_DIR}/${source.persistentVolumeClaim.path.replace(/^\/+/, '')}`,
-    };
+    return { volume: { name: 'source', persistentVolumeClaim: { claimName: source.persistentVolumeClaim.claimName, readOnly: true } }, mount };
   }
   return {};
 }
@@ -49,8 +45,7 @@ function sourceVolume(source: CsvImportSpec['source']): { volume?: V1Volume; mou
 export function buildImportJob(cr: CsvImport, secret: DatabaseSecret, pod: RunnerPodSettings): V1Job {
   const name = importJobName(cr);
   const source = sourceVolume(cr.spec.source);
-  const spec = source.path ? { ...cr.spec, source: { path: source.path } } : cr.spec;
-  const container = runnerContainer(pod, 'import', [...specEnv(spec, cr.metadata.namespace, cr.metadata.name), ...databaseEnv(secret)]);
+  const container = runnerContainer(pod, 'import', [...specEnv(cr.spec, cr.metadata.namespace, cr.metadata.name), ...databaseEnv(secret)]);
   if (source.mount) container.volumeMounts = [...(container.volumeMounts ?? []), source.mount];
   const labels = { ...MANAGED_BY, [CSV_IMPORT_LABEL]: cr.metadata.name.slice(0, 63) };
   return {

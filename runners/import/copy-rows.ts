@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
+import { clipText } from '../shared/source-text.js';
 import { CsvRecordScanner, type ScannedRecord } from './csv-records.js';
 import { splitFields } from './csv-fields.js';
 import { CopyLineMap } from './copy-line-map.js';
@@ -91,7 +92,7 @@ export class CopyRowStream extends Transform {
     if (r.fields === expected) return undefined;
     return r.fields > expected
       ? { field: expected + 1, reason: `expected ${expected} fields, found ${r.fields}` }
-      : { field: r.fields + 1, reason: `expected ${expected} fields, found ${r.fields}; column "${this.columns[r.fields] ?? ''}" is missing` };
+      : { field: r.fields + 1, reason: `expected ${expected} fields, found ${r.fields}; column "${clipText(this.columns[r.fields] ?? '')}" is missing` };
   }
 
   /** Slow path: NUL bytes, or bytes invalid in the encoding, located to the field. */

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { InvalidInputError } from '../shared/errors.js';
+import { clipText } from '../shared/source-text.js';
 import { splitFields } from './csv-fields.js';
 import { prepend } from './prepend-chunk.js';
 import type { CsvFormat } from './import-config.js';
@@ -68,7 +69,7 @@ function decodeHeader(bytes: Buffer, format: CsvFormat, file: string): string[] 
   });
   const seen = new Set<string>();
   names.forEach((n, i) => {
-    if (seen.has(n)) throw new InvalidInputError(`${file}:1:${i + 1}: header column "${n}" appears twice`);
+    if (seen.has(n)) throw new InvalidInputError(`${file}:1:${i + 1}: header column "${clipText(n)}" appears twice`);
     seen.add(n);
   });
   return names;

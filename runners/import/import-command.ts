@@ -6,6 +6,7 @@ import { validateSpec } from '../shared/spec-schema.js';
 import { applicationName } from '../shared/connection.js';
 import { declareDatabaseUrlFlags, resolveDatabaseUrl, type DatabaseUrlFlags } from '../shared/database-url.js';
 import type { CsvImportSpec } from '../shared/generated/csvimport.js';
+import { SOURCE_MOUNT_DIR } from '../shared/source-mount.js';
 import type { ImportConfig } from './import-config.js';
 import { sourceLabel, type SourceRef } from './open-source.js';
 
@@ -23,6 +24,7 @@ export interface ImportFlags extends DatabaseUrlFlags {
   metricsPort?: string;
   progressInterval?: string;
   httpTimeout?: string;
+  sourceDir?: string;
 }
 
 /** Declares the flags on the `import` command. */
@@ -39,7 +41,8 @@ export function declareImportFlags(cmd: Command): Command {
     .option('--summary-file <file>', 'also write the summary line here when /dev/termination-log does not exist')
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port while running')
     .option('--progress-interval <seconds>', 'seconds between progress lines on stderr', '5')
-    .option('--http-timeout <seconds>', 'seconds an http(s) source may stall', '30');
+    .option('--http-timeout <seconds>', 'seconds an http(s) source may stall', '30')
+    .option('--source-dir <dir>', 'where a configMap key or persistentVolumeClaim path of spec.source is looked up', SOURCE_MOUNT_DIR);
 }
 
 /** Overlays the flags on a spec: flags win over the manifest. */
@@ -58,13 +61,24 @@ function applyFlags(spec: Record<string, unknown>, flags: ImportFlags): Record<s
   return out;
 }
 
-/** Where the runner reads its CSV, from the validated spec. */
-export function sourceOf(spec: CsvImportSpec, origin: string): SourceRef {
+/**
+ * Where the runner reads its CSV, from the validated spec. A configMap key or persistentVolumeClaim path is looked
+ * up under sourceDir, where the operator mounts it (the ConfigMap's key keeps its name there).
+ */
+export function sourceOf(spec: CsvImportSpec, origin: string, sourceDir: string = SOURCE_MOUNT_DIR): SourceRef {
   const { source } = spec;
   if (source.url) return { kind: 'url', url: source.url };
   if (source.path === '-') return { kind: 'stdin' };
   if (source.path) return { kind: 'file', path: source.path };
-  throw new InvalidInputError(`${origin}: spec.source: a runner reads only path or url; the operator mounts configMap and persistentVolumeClaim sources as a path`);
+  if (source.configMap) {
+    const { name, key } = source.configMap;
+    return { kind: 'mounted', dir: sourceDir, path: key, label: `configMap ${name}/${key}` };
+  }
+  if (source.persistentVolumeClaim) {
+    const { claimName, path } = source.persistentVolumeClaim;
+    return { kind: 'mounted', dir: sourceDir, path, label: `persistentVolumeClaim ${claimName}:${path}` };
+  }
+  throw new InvalidInputError(`${origin}: spec.source: no source is set`);
 }
 
 /** Builds the import's one configuration from manifest or BULKHEAD_SPEC, flags and environment. */
@@ -73,7 +87,7 @@ export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): {
   const raw = applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags);
   const spec = validateSpec<CsvImportSpec>('CsvImport', raw, manifest.origin);
   const name = flags.name ?? (manifest.name || spec.target.table);
-  const source = sourceOf(spec, manifest.origin);
+  const source = sourceOf(spec, manifest.origin, flags.sourceDir);
   const metricsPort = numberFlag(flags.metricsPort, '--metrics-port', { integer: true });
   return {
     source,

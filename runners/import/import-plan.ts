@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../shared/errors.js';
+import { clipText } from '../shared/source-text.js';
 import type { CsvImportSpec } from '../shared/generated/csvimport.js';
 import type { TargetColumn, TargetTable } from './target-table.js';
 
@@ -54,7 +55,7 @@ export function planImport(target: CsvImportSpec['target'], header: string[], ta
   } else {
     const transformed = new Set(Object.keys(target.transforms ?? {}));
     for (const h of header) {
-      if (!transformed.has(h)) sources.push({ target: h, csvName: h, transform: undefined, field: `${file}:1 header column "${h}"` });
+      if (!transformed.has(h)) sources.push({ target: h, csvName: h, transform: undefined, field: `${file}:1 header column "${clipText(h)}"` });
     }
   }
   for (const [col, spec] of Object.entries(target.transforms ?? {})) {
@@ -67,10 +68,10 @@ export function planImport(target: CsvImportSpec['target'], header: string[], ta
   for (const s of sources) {
     const col = byName.get(s.target);
     const csvIndex = headerIndex.get(s.csvName);
-    if (!col) problems.push(`${s.field}: column "${s.target}" does not exist in ${tableLabel}`);
-    else if (col.generated) problems.push(`${s.field}: column "${s.target}" of ${tableLabel} is generated and cannot be written`);
-    if (csvIndex === undefined) problems.push(`${s.field}: CSV column "${s.csvName}" is not in the header of ${file}`);
-    if (seen.has(s.target)) problems.push(`${s.field}: column "${s.target}" is written twice`);
+    if (!col) problems.push(`${s.field}: column "${clipText(s.target)}" does not exist in ${tableLabel}`);
+    else if (col.generated) problems.push(`${s.field}: column "${clipText(s.target)}" of ${tableLabel} is generated and cannot be written`);
+    if (csvIndex === undefined) problems.push(`${s.field}: CSV column "${clipText(s.csvName)}" is not in the header of ${file}`);
+    if (seen.has(s.target)) problems.push(`${s.field}: column "${clipText(s.target)}" is written twice`);
     seen.add(s.target);
     if (col && !col.generated && csvIndex !== undefined) {
       columns.push({ target: col, csvIndex, csvName: s.csvName, transform: s.transform, isKey: target.key.includes(s.target) });

@@ -4,14 +4,24 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InvalidInputError } from '../shared/errors.js';
 import { redactUrl } from '../shared/connection.js';
+import { clipText } from '../shared/source-text.js';
+import { resolveInside } from './mounted-source.js';
 import { prepend } from './prepend-chunk.js';
 
-/** Where the bytes come from, once the spec and flags are resolved. */
-export type SourceRef = { kind: 'file'; path: string } | { kind: 'stdin' } | { kind: 'url'; url: string };
+/**
+ * Where the bytes come from, once the spec and flags are resolved. A mounted source is a configMap key or a
+ * persistentVolumeClaim path under the directory the operator mounts it at; label names it as the spec does.
+ */
+export type SourceRef =
+  | { kind: 'file'; path: string }
+  | { kind: 'mounted'; dir: string; path: string; label: string }
+  | { kind: 'stdin' }
+  | { kind: 'url'; url: string };
 
 /** A name for a source in messages; a URL loses its credentials and query string. */
 export function sourceLabel(ref: SourceRef): string {
   if (ref.kind === 'file') return ref.path;
+  if (ref.kind === 'mounted') return ref.label;
   if (ref.kind === 'stdin') return 'stdin';
   return redactUrl(ref.url);
 }
@@ -32,6 +42,8 @@ export async function openSource(ref: SourceRef, timeoutSeconds: number, stop: A
       throw new InvalidInputError(`${ref.path}: cannot read the CSV file (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
     }
     raw = createReadStream(ref.path, { highWaterMark: 1 << 20 });
+  } else if (ref.kind === 'mounted') {
+    raw = createReadStream(await resolveInside(ref.dir, ref.path, ref.label), { highWaterMark: 1 << 20 });
   } else {
     raw = await fetchBody(ref.url, timeoutSeconds, stop);
   }
@@ -65,7 +77,7 @@ async function fetchBody(url: string, timeoutSeconds: number, stop: AbortSignal)
   if (!response.ok || !response.body) {
     clearTimeout(timer);
     await response.body?.cancel().catch(() => undefined);
-    throw new Error(`GET ${label} answered ${response.status} ${response.statusText}; expected 2xx`);
+    throw new Error(`GET ${label} answered ${response.status} ${clipText(response.statusText)}; expected 2xx`);
   }
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
   const rearm = (): void => {

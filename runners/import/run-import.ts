@@ -1,5 +1,6 @@
 import { BulkheadError, InvalidInputError, describeError } from '../shared/errors.js';
 import { parseTableName } from '../shared/ident.js';
+import { clipText, SOURCE_TEXT_BYTES } from '../shared/source-text.js';
 import { Session } from '../shared/session.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImportConfig } from './import-config.js';
@@ -41,6 +42,8 @@ export interface ImportContext {
 }
 
 const SAMPLE_REJECTS = 20;
+/** A reject's reason in messages: PostgreSQL's words (up to about 60 bytes) and the value it quotes. */
+const REASON_BYTES = 2 * SOURCE_TEXT_BYTES;
 
 /**
  * Runs one import: validate, COPY into staging, check the staged rows, de-duplicate, merge, clean up.
@@ -116,7 +119,8 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     if (valueCheck) await session.query(valueCheck);
     const { rows: rejectRows } = await session.query<{ lines: string; sample: ImportSummary['rejects'] }>(summarizeRejects(importId, SAMPLE_REJECTS));
     summary.rowsRejected = Number(rejectRows[0]?.lines ?? 0);
-    summary.rejects = (rejectRows[0]?.sample ?? []).map((r) => ({ line: Number(r.line), column: r.column, reason: r.reason }));
+    // A reason is PostgreSQL's message, which quotes the value: room for the message and a clipped value.
+    summary.rejects = (rejectRows[0]?.sample ?? []).map((r) => ({ line: Number(r.line), column: clipText(r.column), reason: clipText(r.reason, REASON_BYTES) }));
     metrics.addRows('rejected', summary.rowsRejected);
     if (overLimit || summary.rowsRejected > spec.errors.maxRejected) {
       throw new InvalidInputError(rejectMessage(file, header, summary, spec.errors.maxRejected, overLimit));
@@ -193,7 +197,8 @@ function seconds(ms: number): number {
 function rejectMessage(file: string, header: string[], summary: ImportSummary, maxRejected: number, stoppedEarly: boolean): string {
   const count = stoppedEarly ? `at least ${maxRejected + 1}` : String(summary.rowsRejected);
   const lines = summary.rejects.slice(0, 10).map((r) => {
-    const col = header.indexOf(r.column);
+    // The summary's rejects are already clipped (see above), names included.
+    const col = header.findIndex((h) => clipText(h) === r.column);
     return `${file}:${r.line}${col >= 0 ? `:${col + 1}` : ''}${r.column ? ` (column "${r.column}")` : ''}: ${r.reason}`;
   });
   const more = summary.rowsRejected > lines.length ? `\n  … see bulkhead.import_rejects for all of them` : '';

@@ -65,7 +65,7 @@ test('a bad row fails the import at once with exit code 2, the line and column i
   const s = await waitStatus<ImportStatus>('csvimport', 'bad-row', NS, 'to finish', finished);
   assert.equal(s.phase, 'Failed');
   const messages = (s.conditions ?? []).map((c) => c.message).join('\n');
-  assert.match(messages, /data.csv:52:5 \(column "spend"\): invalid input syntax for type numeric/, messages);
+  assert.match(messages, /configMap advertisers-bad\/advertisers\.csv:52:5 \(column "spend"\): invalid input syntax for type numeric/, messages);
   const all = await pods(NS, 'bulkhead.dev/csvimport=bad-row');
   assert.equal(all.length, 1, 'exit 2 fails the Job without a retry');
   assert.equal(all[0]?.status.containerStatuses?.[0]?.state?.terminated?.exitCode, 2);

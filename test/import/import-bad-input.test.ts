@@ -128,6 +128,19 @@ test('a key column missing from the CSV, and a CSV column the target lacks, are 
   assert.match(result.stderr, /spec\.target\.key: key column "id" is not loaded/);
 });
 
+test('source text in messages is clipped: a header holding a secret shows at most 64 bytes of it, control characters escaped', async () => {
+  const secret = 'password=hunter2-'.repeat(12);
+  const csv = `id,name,"${secret}","evil\nforged log line"\n1,a,x,y\n`;
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'secret-header.csv', csv), ...args, '--name', 'secret-header']);
+  assert.equal(result.code, 2, result.stderr);
+  const everything = result.stdout + result.stderr;
+  assert.ok(!everything.includes(secret.slice(0, 65)), 'never more than 64 bytes of one header name');
+  assert.match(result.stderr, new RegExp(`header column "${secret.slice(0, 64)}…\\[140 more bytes\\]": column`));
+  assert.match(result.stderr, /header column "evil\\nforged log line"/);
+  assert.ok(!everything.includes('\nforged'), 'a header name cannot start a line of its own');
+  assert.match(String(summaryOf(result).error), /…\[140 more bytes\]/);
+});
+
 test('a key without a primary key or unique index is refused', async () => {
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'nu.csv', 'id,name\n1,a\n'), '--table', 'no_unique', '--key', 'id']);
   assert.equal(result.code, 2);

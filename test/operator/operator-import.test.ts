@@ -74,6 +74,16 @@ test('the API server refuses invalid CsvImports with a message that names the fi
     ['two sources', (s) => (s.source.path = '/tmp/x.csv'), /spec\.source/],
     ['empty key', (s) => (s.target.key = []), /spec\.target\.key/],
     ['unknown strategy', (s) => (s.merge.strategy = 'replace'), /spec\.merge\.strategy/],
+    ['pvc path with ..', (s) => (s.source = { persistentVolumeClaim: { claimName: 'data', path: '../../proc/self/environ' } }),
+      /spec\.source\.persistentVolumeClaim\.path: Invalid value: .*path must not have a \.\. segment/],
+    ['absolute pvc path', (s) => (s.source = { persistentVolumeClaim: { claimName: 'data', path: '/proc/self/environ' } }),
+      /spec\.source\.persistentVolumeClaim\.path: Invalid value: .*path must be relative to the root of the volume/],
+    ['pvc path with an empty segment', (s) => (s.source = { persistentVolumeClaim: { claimName: 'data', path: 'a//b.csv' } }),
+      /spec\.source\.persistentVolumeClaim\.path: Invalid value: .*path must not have an empty segment/],
+    ['configMap key ..', (s) => (s.source = { configMap: { name: 'csvs', key: '..' } }),
+      /spec\.source\.configMap\.key: Invalid value: .*key must consist of letters, digits/],
+    ['configMap key with a slash', (s) => (s.source = { configMap: { name: 'csvs', key: '../environ' } }),
+      /spec\.source\.configMap\.key: Invalid value: .*key must consist of letters, digits/],
   ];
   for (const [what, mutate, field] of cases) {
     const bad = structuredClone(example);
@@ -90,6 +100,20 @@ test('the API server refuses invalid CsvImports with a message that names the fi
   assert.notEqual(stress.code, 0);
   assert.match(stress.stderr, /spec\.workers/);
   assert.match(stress.stderr, /spec\.processor/);
+});
+
+test('a CSV header holding a secret reaches the condition and the Warning Event only clipped to 64 bytes', async () => {
+  const secret = 'password=hunter2-'.repeat(12);
+  await env.k.applyYaml(itemsImport(NS, 'secret-header', env.serveCsv('secret-header.csv', `id,name,"${secret}"\n1,a,x\n`)));
+  const status = await env.waitStatus<ImportStatus>('csvimport', 'secret-header', 'to finish', (s) => s.phase === 'Succeeded' || s.phase === 'Failed', 90_000);
+  assert.equal(status.phase, 'Failed', JSON.stringify(status));
+  const failed = status.conditions?.find((c) => c.type === 'Succeeded');
+  assert.match(failed?.message ?? '', new RegExp(`header column "${secret.slice(0, 64)}…\\[140 more bytes\\]": column ".*" does not exist in public\\.items`));
+  const r = await env.k.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=secret-header', '-o', 'json']);
+  const events = (JSON.parse(r.stdout) as { items: { type: string; message: string }[] }).items;
+  assert.ok(events.some((e) => e.type === 'Warning' && e.message.includes('…[140 more bytes]')), r.stdout);
+  const cr = await env.k.kubectl(['get', 'csvimport', 'secret-header', '-n', NS, '-o', 'json']);
+  for (const text of [cr.stdout, ...events.map((e) => e.message)]) assert.ok(!text.includes(secret.slice(0, 65)), 'never more than 64 bytes of the header');
 });
 
 test('editing the spec runs the import again as a new Job', async () => {

@@ -87,10 +87,10 @@ test('the Job has no API access, restricted security, the Secret by reference, a
   const fromConfigMap = importCr();
   fromConfigMap.spec.source = { configMap: { name: 'csvs', key: 'adv.csv' } };
   const mounted = buildImportJob(fromConfigMap, secret, { image: 'bulkhead:1', metricsPort: undefined }).spec?.template.spec;
-  assert.deepEqual(mounted?.volumes?.find((v) => v.name === 'source')?.configMap, { name: 'csvs', items: [{ key: 'adv.csv', path: 'data.csv' }] });
+  assert.deepEqual(mounted?.volumes?.find((v) => v.name === 'source')?.configMap, { name: 'csvs', items: [{ key: 'adv.csv', path: 'adv.csv' }] });
   assert.deepEqual(mounted?.containers[0]?.volumeMounts?.find((m) => m.name === 'source'), { name: 'source', mountPath: '/var/run/bulkhead/source', readOnly: true });
   const spec = JSON.parse(mounted?.containers[0]?.env?.find((e) => e.name === 'BULKHEAD_SPEC')?.value ?? '{}') as { source: unknown };
-  assert.deepEqual(spec.source, { path: '/var/run/bulkhead/source/data.csv' }, 'the runner reads the mounted file');
+  assert.deepEqual(spec.source, { configMap: { name: 'csvs', key: 'adv.csv' } }, 'the runner resolves the source under the mount itself');
 });
 
 const stressCr = (status: StressRun['status'] = undefined, durationSeconds = 0): StressRun => ({

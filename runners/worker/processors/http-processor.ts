@@ -1,5 +1,6 @@
 import type { Outcome } from '../sql/finish-batch.js';
 import type { ClaimedRow, Processor } from './processor.js';
+import { clipText } from '../../shared/source-text.js';
 
 /**
  * GETs the row's URL. 2xx completes it (status, bytes and time go to result); 4xx fails it for good, since asking
@@ -25,7 +26,7 @@ export function httpProcessor(timeoutSeconds: number): Processor {
       if (response.body) for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength;
       const result = { status: response.status, bytes, ms: Math.round(performance.now() - started) };
       if (response.ok) return done('completed', null, result);
-      const error = `HTTP ${response.status} ${response.statusText}`.trim();
+      const error = `HTTP ${response.status} ${clipText(response.statusText)}`.trim();
       return done(response.status >= 400 && response.status < 500 ? 'failed' : 'retry', error, result);
     } catch (err) {
       if (timeout.aborted) return done('retry', `timed out after ${timeoutSeconds}s`);
