@@ -6,6 +6,7 @@ import { parseHeadroom } from '../../operator/budget/headroom.js';
 import { budgetServer, describeWait } from '../../operator/budget/server-budget.js';
 import { serverCapacity } from '../../operator/budget/server-capacity.js';
 
+const visibility = { role: 'app', statsVisible: true, hiddenSessions: 0 };
 const at = (minute: number) => `2026-11-28T10:${String(minute).padStart(2, '0')}:00Z`;
 const imp = (name: string, connections: number, held = 0, priority = 0, minute = 0) =>
   importClaim({ namespace: 'ns', name, createdAt: at(minute) }, { connections, priority }, held);
@@ -17,6 +18,7 @@ test('capacity is max_connections minus reserved, external and headroom; granted
     maxConnections: 40,
     reservedConnections: 3,
     connectionsByApplication: new Map([['psql', 2], ['bulkhead/import/ns/a', 3], ['bulkhead/operator/x/y', 1]]),
+    visibility,
   };
   // a holds 2 connections but has 3 sessions: the extra one is external, like psql's 2 and the operator's 1.
   const c = serverCapacity(snapshot, parseHeadroom('10%'), new Map([['bulkhead/import/ns/a', 2]]));
@@ -61,7 +63,7 @@ test('held grants are kept before new ones; when capacity shrinks, workers are t
 });
 
 test('a claim larger than the whole capacity is skipped, not left blocking the rest', () => {
-  const budget = budgetServer({ maxConnections: 10, reservedConnections: 0, connectionsByApplication: new Map() }, { count: 0 }, [imp('huge', 20, 0, 5), imp('small', 2)]);
+  const budget = budgetServer({ maxConnections: 10, reservedConnections: 0, connectionsByApplication: new Map(), visibility }, { count: 0 }, [imp('huge', 20, 0, 5), imp('small', 2)]);
   assert.equal(budget.ledger.units.get('CsvImport/ns/small'), 1);
   assert.match(describeWait(budget, 'CsvImport/ns/huge') ?? '', /more than this server's whole capacity .*capacity 10/);
   assert.equal(describeWait(budget, 'CsvImport/ns/small'), undefined);
