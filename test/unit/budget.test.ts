@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { applyBudgetAccuracy, budgetAccuracy, BUDGET_ACCURATE } from '../../operator/budget/budget-accurate.js';
 import { importClaim, stressRunClaim } from '../../operator/budget/claims.js';
 import { grantConnections } from '../../operator/budget/grant-connections.js';
 import { parseHeadroom } from '../../operator/budget/headroom.js';
@@ -81,4 +82,20 @@ test('however many claims arrive at once, the total granted never exceeds the ca
     assert.ok(total <= capacity, `seed ${seed}: granted ${total} > capacity ${capacity}`);
     assert.equal(total, ledger.granted);
   }
+});
+
+test('BudgetAccurate: False with the GRANT to run and one Warning Event when it turns False, none while it stays; True when stats are visible', () => {
+  const hidden = budgetAccuracy({ role: 'app "x"', statsVisible: false, hiddenSessions: 6 });
+  assert.equal(hidden.reason, 'StatsHidden');
+  assert.match(hidden.message, /role "app ""x""" lacks pg_read_all_stats.*run GRANT pg_monitor TO "app ""x""";$/);
+  const first = applyBudgetAccuracy([], hidden, 1, at(1));
+  assert.deepEqual(first.conditions.map((c) => [c.type, c.status, c.reason]), [[BUDGET_ACCURATE, 'False', 'StatsHidden']]);
+  assert.deepEqual(first.event, { type: 'Warning', reason: 'StatsHidden', message: hidden.message });
+  const again = applyBudgetAccuracy(first.conditions, budgetAccuracy({ role: 'app "x"', statsVisible: false, hiddenSessions: 9 }), 1, at(2));
+  assert.equal(again.event, undefined, 'no second Event while it stays False');
+  assert.deepEqual(again.conditions, first.conditions, 'the message leaves out the moving count: no status churn');
+  const fixed = applyBudgetAccuracy(again.conditions, budgetAccuracy({ role: 'app', statsVisible: true, hiddenSessions: 0 }), 1, at(3));
+  assert.deepEqual(fixed.conditions.map((c) => [c.status, c.reason]), [['True', 'StatsVisible']]);
+  assert.equal(fixed.event, undefined);
+  assert.equal(applyBudgetAccuracy(fixed.conditions, undefined, 1, at(4)).conditions[0]?.reason, 'StatsVisible', 'no budget read: left as it is');
 });
