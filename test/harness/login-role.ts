@@ -12,14 +12,15 @@ export interface LoginRole {
 
 /**
  * Creates a login role (roles are per server, so the name carries the process id) with a random password, and drops
- * it after the file's tests. The caller closes its own sessions of the role first.
+ * it after the file's tests unless the whole server goes with them (`dropAfter: false`). The caller closes its own
+ * sessions of the role first.
  */
-export async function loginRole(db: TestDatabase, prefix: string): Promise<LoginRole> {
+export async function loginRole(db: Pick<TestDatabase, 'url' | 'pool'>, prefix: string, options: { dropAfter?: boolean } = {}): Promise<LoginRole> {
   const name = `${prefix}_${process.pid}`;
   const password = randomBytes(12).toString('hex');
   await db.pool.query(`DROP ROLE IF EXISTS ${ident(name)}`);
   await db.pool.query(`CREATE ROLE ${ident(name)} LOGIN PASSWORD ${literal(password)}`);
-  after(async () => {
+  if (options.dropAfter !== false) after(async () => {
     // The test's database may be gone by now (its own after hook drops it): drop the role through the server's.
     const c = new pg.Client({ connectionString: serverUrl() });
     await c.connect();
