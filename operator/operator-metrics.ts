@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServerBudget } from './budget/server-budget.js';
 import type { KindName } from './kube/custom-resource.js';
+import { foldApplications } from './observer/application-label.js';
 
 /** The operator's metrics (DESIGN.md, "Metrics"), in a private registry served on /metrics. */
 export class OperatorMetrics {
@@ -14,8 +15,14 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
   private readonly budget = new Gauge({ name: 'bulkhead_budget_connections', help: 'Connection budget per server: capacity, external, granted and free.', labelNames: ['server', 'state'], registers: [this.registry] });
+  private readonly budgetAccurate = new Gauge({
+    name: 'bulkhead_budget_accurate',
+    help: "1 when the budget's database role sees every session in pg_stat_activity; 0 when it lacks pg_read_all_stats (GRANT pg_monitor TO it) and counts other roles' sessions conservatively.",
+    labelNames: ['server'],
+    registers: [this.registry],
+  });
   private readonly connections = new Gauge({ name: 'bulkhead_pg_connections', help: 'Client backends per server by pg_stat_activity state.', labelNames: ['server', 'state'], registers: [this.registry] });
-  private readonly lockWaiting = new Gauge({ name: 'bulkhead_pg_lock_waiting_backends', help: 'Backends waiting on a lock (wait_event_type Lock), per server and application_name.', labelNames: ['server', 'application'], registers: [this.registry] });
+  private readonly lockWaiting = new Gauge({ name: 'bulkhead_pg_lock_waiting_backends', help: "Backends waiting on a heavyweight lock, per server and application: bulkhead's own application_name, or other.", labelNames: ['server', 'application'], registers: [this.registry] });
   private readonly lockWaitMax = new Gauge({ name: 'bulkhead_pg_lock_wait_seconds_max', help: 'The longest current lock wait per server.', labelNames: ['server'], registers: [this.registry] });
   private readonly seenStates = new Map<string, string[]>();
   private readonly seenWaiters = new Map<string, string[]>();
@@ -45,10 +52,16 @@ export class OperatorMetrics {
     this.budget.set({ server, state: 'external' }, budget.capacity.external);
     this.budget.set({ server, state: 'granted' }, budget.ledger.granted);
     this.budget.set({ server, state: 'free' }, budget.ledger.free);
+    this.budgetAccurate.set({ server }, budget.visibility.statsVisible ? 1 : 0);
   }
 
-  /** Replaces one server's activity series, so an application that stopped waiting drops out. */
-  setActivity(server: string, byState: Record<string, number>, lockWaiting: Record<string, number>, lockWaitMaxSeconds: number): void {
+  /**
+   * Replaces one server's activity series, so an application that stopped waiting drops out. Lock waiters are
+   * counted per application_name; any that is not bulkhead's own goes under `other`, so that no client can grow
+   * the label set.
+   */
+  setActivity(server: string, byState: Record<string, number>, waitingByApplication: Record<string, number>, lockWaitMaxSeconds: number): void {
+    const lockWaiting = foldApplications(waitingByApplication);
     for (const state of this.seenStates.get(server) ?? []) if (!(state in byState)) this.connections.remove({ server, state });
     for (const application of this.seenWaiters.get(server) ?? []) if (!(application in lockWaiting)) this.lockWaiting.remove({ server, application });
     this.seenStates.set(server, Object.keys(byState));

@@ -8,6 +8,7 @@ import { SecretCache } from '../database/secret-cache.js';
 import { claimOf } from '../server-claims.js';
 import type { StressRun } from '../stress-run/worker-deployment.js';
 import { GROUP, KINDS, VERSION, type CustomResource } from '../kube/custom-resource.js';
+import { budgetAccuracy } from './budget-accurate.js';
 import type { Claim } from './grant-connections.js';
 import { DEFAULT_HEADROOM, describeHeadroom, parseHeadroom } from './headroom.js';
 import { budgetServer } from './server-budget.js';
@@ -65,8 +66,10 @@ export async function budgetMain(flags: BudgetFlags, env: NodeJS.ProcessEnv): Pr
   const grants = held
     .filter((c) => c.held > 0)
     .map((c) => ({ claim: c.key, connections: c.held * c.connectionsPerUnit, inUse: snapshot.connectionsByApplication.get(c.application) ?? 0 }));
+  const { hiddenSessions } = snapshot.visibility;
+  const accuracy = budgetAccuracy(snapshot.visibility);
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ server, ...capacity, granted: ledger.granted, free: ledger.free, grants })}\n`);
+    process.stdout.write(`${JSON.stringify({ server, ...capacity, granted: ledger.granted, free: ledger.free, accurate: accuracy.accurate, hiddenSessions, grants })}\n`);
     return 0;
   }
   const rows: [string, number][] = [
@@ -79,6 +82,7 @@ export async function budgetMain(flags: BudgetFlags, env: NodeJS.ProcessEnv): Pr
     ['free', ledger.free],
   ];
   const lines = [`server ${server}`, ...rows.map(([k, v]) => `  ${k.padEnd(26)}${String(v).padStart(6)}`)];
+  if (!accuracy.accurate) lines.push(`not accurate: ${hiddenSessions} session(s) of other roles counted as client backends unseen; ${accuracy.message}`);
   if (grants.length > 0) lines.push('grants:', ...grants.map((g) => `  ${g.claim.padEnd(48)} ${String(g.connections).padStart(4)} granted ${String(g.inUse).padStart(4)} in use`));
   else if (!kubeconfig) lines.push('(no kubeconfig given: grants recorded in the cluster are not shown; every session counts as external)');
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,3 +1,4 @@
+import type { StatsVisibility } from './budget-accurate.js';
 import { heldByApplication } from './claims.js';
 import { grantConnections, type Claim, type Ledger } from './grant-connections.js';
 import type { Headroom } from './headroom.js';
@@ -7,12 +8,14 @@ import { serverCapacity, type ServerCapacity, type ServerSnapshot } from './serv
 export interface ServerBudget {
   capacity: ServerCapacity;
   ledger: Ledger;
+  /** What the snapshot's role could see: BudgetAccurate, bulkhead_budget_accurate and `bulkhead budget` tell it. */
+  visibility: StatsVisibility;
 }
 
 /** The whole budget pass for one server: capacity from a fresh snapshot, then the ledger over every claim on it. */
 export function budgetServer(snapshot: ServerSnapshot, headroom: Headroom, claims: readonly Claim[]): ServerBudget {
   const capacity = serverCapacity(snapshot, headroom, heldByApplication(claims));
-  return { capacity, ledger: grantConnections(capacity.capacity, claims) };
+  return { capacity, ledger: grantConnections(capacity.capacity, claims), visibility: snapshot.visibility };
 }
 
 /** The message a waiting claim shows, with the numbers (DESIGN.md: Pending with InsufficientConnections). */

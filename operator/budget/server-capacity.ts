@@ -1,3 +1,4 @@
+import type { StatsVisibility } from './budget-accurate.js';
 import { headroomConnections, type Headroom } from './headroom.js';
 
 /** What one PostgreSQL server reports about its connection slots (see sql/read-server-snapshot.ts). */
@@ -5,8 +6,10 @@ export interface ServerSnapshot {
   maxConnections: number;
   /** superuser_reserved_connections + reserved_connections (the latter exists from PostgreSQL 16). */
   reservedConnections: number;
-  /** Client backends by application_name, as counted in pg_stat_activity. */
+  /** Client backends by application_name, as counted in pg_stat_activity (hidden rows included, see sql/). */
   connectionsByApplication: ReadonlyMap<string, number>;
+  /** Whether the role that read it sees every session, and how many it could not see into. */
+  visibility: StatsVisibility;
 }
 
 /** The budget's view of one server: the numbers `bulkhead budget` prints and the operator exports. */

@@ -1,5 +1,6 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
+import { applyBudgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
 import { findCondition, setCondition, type Condition } from '../conditions.js';
 import { applyPodTrouble, POD_BLOCKED } from '../pods/pod-blocked.js';
 import { podsTrouble } from '../pods/pod-trouble.js';
@@ -18,6 +19,8 @@ export interface ImportObservation {
   pods: readonly V1Pod[];
   /** The budget's answer, when the CR is waiting for or holds a grant. */
   admission: { admitted: boolean; message: string } | undefined;
+  /** Whether the budget of the CR's server sees every session, when one was read. */
+  budgetAccuracy?: BudgetAccuracy;
   /** A problem with the spec or its Secret that the schema cannot catch, with the field it concerns. */
   specError: string | undefined;
   now: string;
@@ -107,6 +110,10 @@ export function decideImport(o: ImportObservation): ImportDecision {
     events.push({ type: 'Warning', reason: 'InvalidSpec', message: o.specError });
     return result('Failed', { status: { grantedConnections: 0, completionTime: now } });
   }
+
+  const accuracy = applyBudgetAccuracy(conditions, o.budgetAccuracy, generation, now);
+  conditions = accuracy.conditions;
+  if (accuracy.event) events.push(accuracy.event);
 
   if (!current) {
     if (staleActive) {

@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { describeWait } from '../budget/server-budget.js';
+import { budgetAccuracy } from '../budget/budget-accurate.js';
+import { describeWait, type ServerBudget } from '../budget/server-budget.js';
 import { CLEANUP_FINALIZER, type ControllerContext } from '../controller-context.js';
 import type { DatabaseSecret } from '../database/database-secret.js';
 import { resolveDatabase } from '../database/resolve-database.js';
@@ -42,17 +43,21 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   // (on each resync, to say why none starts). A run already recorded as finished, or running, needs none.
   const pods = current && !importFinished(cr) && (importJobEnded(current) || !jobHasReadyPod(current)) ? await podsOfJobs(ctx, namespace, [jobName]) : [];
   let admission: { admitted: boolean; message: string } | undefined;
+  let budget: ServerBudget | undefined;
   if (secret && !specError && !importFinished(cr)) {
     if (current && (cr.status?.grantedConnections ?? 0) > 0) {
-      // Its Job runs on a grant that is never taken back: no need to run the ledger again.
+      // Its Job runs on a grant that is never taken back: no need to run the ledger again (the last one says
+      // whether the budget sees every session).
       ctx.registry.seed(key, secret.server, 1);
       admission = { admitted: true, message: '' };
+      budget = ctx.registry.lastBudget(secret.server);
     } else {
-      const budget = await decideServer(ctx, secret.server, secret.url, key);
+      budget = await decideServer(ctx, secret.server, secret.url, key);
       admission = { admitted: ctx.registry.held(key) >= 1, message: describeWait(budget, key) ?? '' };
     }
   }
-  const decision = decideImport({ cr, jobs, pods, admission, specError, now: new Date().toISOString() });
+  const accuracy = budget && budgetAccuracy(budget.visibility);
+  const decision = decideImport({ cr, jobs, pods, admission, budgetAccuracy: accuracy, specError, now: new Date().toISOString() });
 
   for (const stale of decision.deleteJobs) {
     await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: stale, propagationPolicy: 'Background' }));

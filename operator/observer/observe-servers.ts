@@ -1,7 +1,15 @@
 import type { Logger } from '../../runners/shared/logger.js';
+import type { Queryable } from '../../runners/shared/sql-query.js';
 import type { ServerPools } from '../database/server-pools.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
 import { readActivity } from './sql/read-activity.js';
+
+/** Reads one server's activity and replaces its series in the metrics. */
+export async function observeServer(db: Queryable, server: string, metrics: OperatorMetrics): Promise<void> {
+  const { rows } = await db.query<{ by_state: Record<string, number>; lock_waiting: Record<string, number>; lock_wait_max: number }>(readActivity());
+  const row = rows[0];
+  if (row) metrics.setActivity(server, row.by_state, row.lock_waiting, row.lock_wait_max);
+}
 
 /**
  * Every interval, for each server the operator has a connection to: client backends by state, backends waiting
@@ -15,9 +23,7 @@ export function observeServers(pools: ServerPools, metrics: OperatorMetrics, int
       const pool = pools.existing(server);
       if (!pool) continue;
       try {
-        const { rows } = await pool.query<{ by_state: Record<string, number>; lock_waiting: Record<string, number>; lock_wait_max: number }>(readActivity());
-        const row = rows[0];
-        if (row) metrics.setActivity(server, row.by_state, row.lock_waiting, row.lock_wait_max);
+        await observeServer(pool, server, metrics);
       } catch (err) {
         log.warn({ event: 'observe-failed', server, err: err instanceof Error ? err.message : String(err) }, 'could not read pg_stat_activity');
       }

@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { StressRunStatus } from '../../runners/shared/generated/stressrun.js';
+import { applyBudgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
 import { setCondition, type Condition } from '../conditions.js';
 import { applyPodTrouble } from '../pods/pod-blocked.js';
 import type { PodTrouble } from '../pods/pod-trouble.js';
@@ -11,6 +12,8 @@ export interface StressRunObservation {
   deployment: V1Deployment | undefined;
   /** Workers the budget grants, with its message when that is fewer than spec.workers. */
   grant: { workers: number; message: string | undefined };
+  /** Whether the budget of the CR's server sees every session, when one was read. */
+  budgetAccuracy?: BudgetAccuracy;
   /** A problem with the spec or its Secret, naming the field. */
   specError: string | undefined;
   /** Why a worker pod cannot start, read while fewer workers are ready than the Deployment wants. */
@@ -83,6 +86,9 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
     return { status: status(0, { completionTime: previous.completionTime ?? now }), replicas: 0, events, claimWorkers: 0, endsInMs: undefined };
   }
 
+  const accuracy = applyBudgetAccuracy(conditions, o.budgetAccuracy, generation, now);
+  conditions = accuracy.conditions;
+  if (accuracy.event) events.push(accuracy.event);
   const granted = Math.min(o.grant.workers, cr.spec.workers);
   if (granted < cr.spec.workers) {
     const message = `${granted} of ${cr.spec.workers} workers fit the connection budget: ${o.grant.message ?? 'no room'}`;

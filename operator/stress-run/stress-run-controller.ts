@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
+import { budgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
 import { describeWait } from '../budget/server-budget.js';
 import type { ControllerContext } from '../controller-context.js';
 import { resolveDatabase } from '../database/resolve-database.js';
@@ -25,11 +26,13 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
   }
   const { secret, specError } = await resolveDatabase(ctx.secrets, namespace, cr.spec);
   let grant = { workers: 0, message: undefined as string | undefined };
+  let accuracy: BudgetAccuracy | undefined;
   let queue;
   if (secret && !specError) {
     if (!stressRunEnded(cr) && !cr.metadata.deletionTimestamp) {
       const budget = await decideServer(ctx, secret.server, secret.url, key);
       grant = { workers: ctx.registry.held(key), message: describeWait(budget, key) };
+      accuracy = budgetAccuracy(budget.visibility);
     }
     queue = await ctx.sampler.sample(key, ctx.pools.forCredentials(secret), cr.spec.queue).catch((err: unknown) => {
       ctx.log.warn({ event: 'queue-sample-failed', object: `${namespace}/${name}`, err: err instanceof Error ? err.message : String(err) }, 'could not sample the queue table');
@@ -41,7 +44,7 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
   // Worker pods are listed, not watched (a pod cache would dwarf the rest), and only while fewer are ready than wanted.
   const wanted = deployment?.spec?.replicas ?? 0;
   const pods = wanted > (deployment?.status?.readyReplicas ?? 0) ? (await ctx.api.core.listNamespacedPod({ namespace, labelSelector: workerSelector(cr) })).items : [];
-  const decision = decideStressRun({ cr, deployment, grant, specError, queue, podTrouble: podsTrouble(pods), now: new Date().toISOString() });
+  const decision = decideStressRun({ cr, deployment, grant, budgetAccuracy: accuracy, specError, queue, podTrouble: podsTrouble(pods), now: new Date().toISOString() });
 
   if (decision.replicas !== undefined && secret) {
     const body = buildWorkerDeployment(cr, secret, ctx.runnerPod, decision.replicas);

@@ -285,7 +285,7 @@ test('the alerts pass promtool check rules, and test/chart/alerts.test.yaml show
   const alerts = renderedRules().groups.flatMap((g) => g.rules.map((r) => r.alert)).sort();
   const tested = new Set([...readFileSync(unitTests, 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
   assert.deepEqual(alerts.filter((a) => !tested.has(a)), []);
-  assert.equal(alerts.length, 5);
+  assert.equal(alerts.length, 6);
 });
 
 /**

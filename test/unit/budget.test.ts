@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { applyBudgetAccuracy, budgetAccuracy, BUDGET_ACCURATE } from '../../operator/budget/budget-accurate.js';
 import { importClaim, stressRunClaim } from '../../operator/budget/claims.js';
 import { grantConnections } from '../../operator/budget/grant-connections.js';
 import { parseHeadroom } from '../../operator/budget/headroom.js';
 import { budgetServer, describeWait } from '../../operator/budget/server-budget.js';
 import { serverCapacity } from '../../operator/budget/server-capacity.js';
 
+const visibility = { role: 'app', statsVisible: true, hiddenSessions: 0 };
 const at = (minute: number) => `2026-11-28T10:${String(minute).padStart(2, '0')}:00Z`;
 const imp = (name: string, connections: number, held = 0, priority = 0, minute = 0) =>
   importClaim({ namespace: 'ns', name, createdAt: at(minute) }, { connections, priority }, held);
@@ -17,6 +19,7 @@ test('capacity is max_connections minus reserved, external and headroom; granted
     maxConnections: 40,
     reservedConnections: 3,
     connectionsByApplication: new Map([['psql', 2], ['bulkhead/import/ns/a', 3], ['bulkhead/operator/x/y', 1]]),
+    visibility,
   };
   // a holds 2 connections but has 3 sessions: the extra one is external, like psql's 2 and the operator's 1.
   const c = serverCapacity(snapshot, parseHeadroom('10%'), new Map([['bulkhead/import/ns/a', 2]]));
@@ -61,7 +64,7 @@ test('held grants are kept before new ones; when capacity shrinks, workers are t
 });
 
 test('a claim larger than the whole capacity is skipped, not left blocking the rest', () => {
-  const budget = budgetServer({ maxConnections: 10, reservedConnections: 0, connectionsByApplication: new Map() }, { count: 0 }, [imp('huge', 20, 0, 5), imp('small', 2)]);
+  const budget = budgetServer({ maxConnections: 10, reservedConnections: 0, connectionsByApplication: new Map(), visibility }, { count: 0 }, [imp('huge', 20, 0, 5), imp('small', 2)]);
   assert.equal(budget.ledger.units.get('CsvImport/ns/small'), 1);
   assert.match(describeWait(budget, 'CsvImport/ns/huge') ?? '', /more than this server's whole capacity .*capacity 10/);
   assert.equal(describeWait(budget, 'CsvImport/ns/small'), undefined);
@@ -79,4 +82,20 @@ test('however many claims arrive at once, the total granted never exceeds the ca
     assert.ok(total <= capacity, `seed ${seed}: granted ${total} > capacity ${capacity}`);
     assert.equal(total, ledger.granted);
   }
+});
+
+test('BudgetAccurate: False with the GRANT to run and one Warning Event when it turns False, none while it stays; True when stats are visible', () => {
+  const hidden = budgetAccuracy({ role: 'app "x"', statsVisible: false, hiddenSessions: 6 });
+  assert.equal(hidden.reason, 'StatsHidden');
+  assert.match(hidden.message, /role "app ""x""" lacks pg_read_all_stats.*run GRANT pg_monitor TO "app ""x""";$/);
+  const first = applyBudgetAccuracy([], hidden, 1, at(1));
+  assert.deepEqual(first.conditions.map((c) => [c.type, c.status, c.reason]), [[BUDGET_ACCURATE, 'False', 'StatsHidden']]);
+  assert.deepEqual(first.event, { type: 'Warning', reason: 'StatsHidden', message: hidden.message });
+  const again = applyBudgetAccuracy(first.conditions, budgetAccuracy({ role: 'app "x"', statsVisible: false, hiddenSessions: 9 }), 1, at(2));
+  assert.equal(again.event, undefined, 'no second Event while it stays False');
+  assert.deepEqual(again.conditions, first.conditions, 'the message leaves out the moving count: no status churn');
+  const fixed = applyBudgetAccuracy(again.conditions, budgetAccuracy({ role: 'app', statsVisible: true, hiddenSessions: 0 }), 1, at(3));
+  assert.deepEqual(fixed.conditions.map((c) => [c.status, c.reason]), [['True', 'StatsVisible']]);
+  assert.equal(fixed.event, undefined);
+  assert.equal(applyBudgetAccuracy(fixed.conditions, undefined, 1, at(4)).conditions[0]?.reason, 'StatsVisible', 'no budget read: left as it is');
 });
