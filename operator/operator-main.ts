@@ -114,7 +114,13 @@ async function reconcileUntilStopped(ctx: ControllerContext, stopped: Promise<vo
     enqueueAll();
     void closeUnusedPools(ctx);
   }, config.resyncMs);
-  const stopObserving = observeServers(pools, metrics, config.observeIntervalMs, log);
+  // Lock-wait labels: only the application_names of this operator and of its CRs' runners, never a client's choice.
+  const knownApplications = () => new Set([
+    applicationName('operator', config.namespace, config.identity),
+    ...watches.imports.list().map((cr) => applicationName('import', cr.metadata.namespace, cr.metadata.name)),
+    ...watches.stressRuns.list().map((cr) => applicationName('worker', cr.metadata.namespace, cr.metadata.name)),
+  ]);
+  const stopObserving = observeServers(pools, metrics, config.observeIntervalMs, log, knownApplications);
   const running = queue.run(4, async (key) => {
     const [kind, namespace = '', name = ''] = key.split('/');
     try {

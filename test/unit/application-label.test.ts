@@ -25,3 +25,9 @@ test('folding a thousand distinct client application_names leaves two label valu
   for (let i = 0; i < 1000; i++) counts[`req-${i} user=u${i}@example.com`] = 1;
   assert.deepEqual(foldApplications(counts), { 'bulkhead/worker/ns/w': 2, other: 1000 });
 });
+
+test('with the names the operator knows, a client that calls itself bulkhead/worker/<ns>/<random> is "other" too', () => {
+  const counts: Record<string, number> = { 'bulkhead/worker/ns/w': 2 };
+  for (let i = 0; i < 1000; i++) counts[`bulkhead/worker/ns/random-${i}`] = 1;
+  assert.deepEqual(foldApplications(counts, (name) => name === 'bulkhead/worker/ns/w'), { 'bulkhead/worker/ns/w': 2, other: 1000 });
+});
