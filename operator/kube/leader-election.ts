@@ -130,7 +130,8 @@ export class LeaderElection {
       return 'leading';
     } catch (err) {
       // A 409 is another candidate's write between our read and write: not ours this time, and not yet known whose.
-      if (httpStatus(err) !== 409) this.log.warn({ event: 'lease-error', err: describeApiError(err) }, 'could not read or write the leader Lease');
+      const why = (err as Error | undefined)?.name === 'AbortError' ? `no answer within ${Math.round(timeoutMs)} ms` : describeApiError(err);
+      if (httpStatus(err) !== 409) this.log.warn({ event: 'lease-error', err: why }, 'could not read or write the leader Lease');
       return 'failed';
     }
   }
