@@ -64,13 +64,15 @@ export class LeaderElection {
       this.log.error({ event: 'leader-lost', reason: why }, `lost the leader Lease: ${why}; stopping`);
       onLost();
     };
+    // The deadline runs from when the last successful write was sent, and fires whatever the requests in flight do.
+    let lastRenew = sent;
     const renewedAt = (at: number): void => {
+      lastRenew = at;
       clearTimeout(this.deadlineTimer);
       const left = at + renewDeadlineSeconds * 1000 - performance.now();
       this.deadlineTimer = setTimeout(() => lose(`not renewed within ${renewDeadlineSeconds}s`), Math.max(0, left));
     };
     renewedAt(sent);
-    let lastRenew = sent;
     const renew = async (): Promise<void> => {
       if (this.stopped) return;
       const attemptSent = performance.now();
@@ -79,10 +81,7 @@ export class LeaderElection {
       const outcome = budget > 0 ? await this.tryTake(budget) : 'failed';
       if (this.stopped) return;
       if (outcome === 'held-by-another') return lose('another replica holds it');
-      if (outcome === 'leading') {
-        lastRenew = attemptSent;
-        renewedAt(attemptSent);
-      }
+      if (outcome === 'leading') renewedAt(attemptSent);
       this.retryTimer = setTimeout(() => void renew(), retrySeconds * 1000);
     };
     this.retryTimer = setTimeout(() => void renew(), retrySeconds * 1000);
