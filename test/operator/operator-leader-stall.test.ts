@@ -39,7 +39,7 @@ function loggedAt(output: string, event: string): number {
   return Date.parse((JSON.parse(line) as { time: string }).time);
 }
 
-test('a leader whose API calls hang stops before a standby takes over; the new leader runs what was applied meanwhile', async () => {
+test('a leader whose API calls hang stops before a standby takes over; the new leader runs what was applied meanwhile', async (t) => {
   proxy = await startStallingProxy(env.cp.server);
   const a = await env.startOperator(ELECT, 'replica-a', await kubeconfigThrough(env.cp.kubeconfig, proxy.server, 'replica-a'));
   await waitFor(async () => ({ done: (await holder()) === 'replica-a', value: await holder() }), { what: 'replica-a to lead' });
@@ -47,6 +47,7 @@ test('a leader whose API calls hang stops before a standby takes over; the new l
   assert.equal((await importAndWait('before-stall', 1, 50)).phase, 'Succeeded', 'replica-a reconciles through the proxy');
 
   proxy.stall();
+  const stalledAt = Date.now();
   await env.k.applyYaml(itemsImport(NS, 'during-stall', env.serveCsv('during-stall.csv', itemsCsv(51, 100))));
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`replica-a kept running with its API calls hung:\n${a.output().slice(-2000)}`)), 30_000).unref());
   const aExit = await Promise.race([a.exited, timeout]);
@@ -65,5 +66,7 @@ test('a leader whose API calls hang stops before a standby takes over; the new l
   assert.ok(aExit.at < bLeads, `replica-a exited (${new Date(aExit.at).toISOString()}) before replica-b led (${new Date(bLeads).toISOString()})`);
   assert.ok(loggedAt(a.output(), 'synced') < loggedAt(a.output(), 'leader-lost'));
   assert.ok(bLeads <= loggedAt(b.output(), 'synced'));
+  const since = (ms: number) => `${((ms - stalledAt) / 1000).toFixed(1)} s`;
+  t.diagnostic(`after the stall: replica-a exited at ${since(aExit.at)}, replica-b led at ${since(bLeads)} and synced at ${since(loggedAt(b.output(), 'synced'))}`);
   assert.equal(await b.stop(), 143);
 });
