@@ -13,6 +13,9 @@ export interface OperatorFlags {
   leaderElect?: boolean;
   leaseName?: string;
   leaseNamespace?: string;
+  leaseSeconds?: string;
+  renewDeadlineSeconds?: string;
+  retrySeconds?: string;
   observeIntervalSeconds?: string;
   resyncSeconds?: string;
   headroom?: string;
@@ -30,7 +33,7 @@ export interface OperatorConfig {
   runnerMetricsPort: number | undefined;
   imagePullPolicy: string | undefined;
   leaderElect: boolean;
-  lease: { name: string; namespace: string };
+  lease: LeaseTiming & { name: string; namespace: string };
   /** This replica's identity in the Lease and its connections' application_name. */
   identity: string;
   namespace: string;
@@ -38,6 +41,18 @@ export interface OperatorConfig {
   resyncMs: number;
   headroom: Headroom;
   kubeconfig: string | undefined;
+}
+
+/**
+ * How long a Lease holds, as client-go's leader election has it (and with its defaults 15/10/2): a standby takes
+ * over a Lease whose record it has not seen change for leaseSeconds; the leader gives up leading when it has not
+ * renewed for renewDeadlineSeconds, strictly shorter, so it stops before anyone may start; both retry every
+ * retrySeconds.
+ */
+export interface LeaseTiming {
+  leaseSeconds: number;
+  renewDeadlineSeconds: number;
+  retrySeconds: number;
 }
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -55,7 +70,7 @@ export function operatorConfig(flags: OperatorFlags, env: NodeJS.ProcessEnv): Op
     runnerMetricsPort: numberFlag(flags.runnerMetricsPort, '--runner-metrics-port', { integer: true, positive: true }),
     imagePullPolicy: flags.imagePullPolicy,
     leaderElect: flags.leaderElect ?? false,
-    lease: { name: flags.leaseName ?? 'bulkhead-operator', namespace },
+    lease: { name: flags.leaseName ?? 'bulkhead-operator', namespace, ...leaseTiming(flags) },
     identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
     namespace,
     observeIntervalMs: seconds(flags.observeIntervalSeconds, '--observe-interval-seconds', 10),
@@ -63,4 +78,23 @@ export function operatorConfig(flags: OperatorFlags, env: NodeJS.ProcessEnv): Op
     headroom: flags.headroom ? parseHeadroom(flags.headroom) : DEFAULT_HEADROOM,
     kubeconfig: flags.kubeconfig,
   };
+}
+
+/** The Lease timings from their flags, refused unless the leader gives up before a standby may take over. */
+function leaseTiming(flags: OperatorFlags): LeaseTiming {
+  const whole = (value: string | undefined, flag: string, fallback: number) => numberFlag(value, flag, { integer: true, positive: true }) ?? fallback;
+  const timing = {
+    leaseSeconds: whole(flags.leaseSeconds, '--lease-seconds', 15),
+    renewDeadlineSeconds: whole(flags.renewDeadlineSeconds, '--renew-deadline-seconds', 10),
+    retrySeconds: whole(flags.retrySeconds, '--retry-seconds', 2),
+  };
+  if (timing.renewDeadlineSeconds >= timing.leaseSeconds) {
+    throw new InvalidInputError(`--renew-deadline-seconds (${timing.renewDeadlineSeconds}) must be less than --lease-seconds (${timing.leaseSeconds}): `
+      + 'a leader that cannot renew must stop leading before a standby may take the Lease over');
+  }
+  if (timing.retrySeconds >= timing.renewDeadlineSeconds) {
+    throw new InvalidInputError(`--retry-seconds (${timing.retrySeconds}) must be less than --renew-deadline-seconds (${timing.renewDeadlineSeconds}): `
+      + 'the leader needs more than one try to renew before its deadline');
+  }
+  return timing;
 }

@@ -40,7 +40,7 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
   log.info({ event: 'start', namespaces: config.namespaces ?? 'all', identity: config.identity, leaderElect: config.leaderElect }, 'bulkhead operator starting');
 
   const election = config.leaderElect
-    ? new LeaderElection(kc.makeApiClient(CoordinationV1Api), { ...config.lease, identity: config.identity, leaseSeconds: 15, renewSeconds: 5, retrySeconds: 2 }, log)
+    ? new LeaderElection(kc.makeApiClient(CoordinationV1Api), { ...config.lease, identity: config.identity }, log)
     : undefined;
   if (election) {
     ready = true; // a standby is healthy and ready; it just does not reconcile

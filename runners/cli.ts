@@ -89,12 +89,16 @@ const operatorCommand = program.command('operator')
   .option('--leader-elect', 'elect a leader on a coordination.k8s.io Lease, for more than one replica')
   .option('--lease-name <name>', 'the Lease name', 'bulkhead-operator')
   .option('--lease-namespace <ns>', 'the Lease namespace (default: $POD_NAMESPACE or default)')
+  .option('--lease-seconds <n>', 'a standby takes over a Lease not renewed for this long', '15')
+  .option('--renew-deadline-seconds <n>', 'a leader that has not renewed for this long stops and exits 1; less than --lease-seconds', '10')
+  .option('--retry-seconds <n>', 'how often the leader renews and a standby tries to take over; less than --renew-deadline-seconds', '2')
   .option('--observe-interval-seconds <n>', 'how often to read pg_stat_activity and sample queues', '10')
   .option('--resync-seconds <n>', 'how often every CR is reconciled even without a change', '30')
   .option('--headroom <n|n%>', 'connections kept free on every server: a count or a percentage', '10%')
   .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, or $KUBECONFIG, or ~/.kube/config)')
   .addHelpText('after', `
-Exit codes: 143 after a clean shutdown on SIGTERM; 2 invalid flags; 1 any other failure.
+Exit codes: 143 after a clean shutdown on SIGTERM; 2 invalid flags; 1 any other failure, among them a leader
+that could not renew its Lease within --renew-deadline-seconds (it stops at once; restarted, it is a standby).
 
 Example:
   bulkhead operator --namespaces imports,workers --leader-elect --headroom 5`);

@@ -211,6 +211,7 @@ test('leader election: on when asked for or with replicas > 1, with a Lease Role
     const args = operatorContainer(objects).args;
     assert.ok(args.includes('--leader-elect'), `--leader-elect with ${JSON.stringify(values)}`);
     assert.equal(flag(args, '--lease-namespace'), releaseNamespace);
+    assert.deepEqual(['--lease-seconds', '--renew-deadline-seconds', '--retry-seconds'].map((f) => flag(args, f)), ['15', '10', '2']);
     assert.equal(only<Deployment>(objects, 'Deployment').spec.strategy, undefined, 'rolling updates are safe with a leader');
     const role = only<RbacRole>(objects, 'Role');
     assert.equal(role.metadata.namespace, releaseNamespace);

@@ -19,6 +19,8 @@ import { CLI } from '../harness/run-cli.js';
 export interface OperatorProcess {
   port: number;
   output: () => string;
+  /** Resolves when the process exits on its own or otherwise, with its exit code and the time the test saw it. */
+  exited: Promise<{ code: number | null; at: number }>;
   /** SIGTERM, and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -33,8 +35,11 @@ export interface OperatorEnv {
   namespace: string;
   /** Serves CSV bodies at http://127.0.0.1:port/<name>; with `hold`, the second half waits until it resolves. */
   serveCsv(name: string, body: string, hold?: Promise<void>): string;
-  /** Starts `bulkhead operator` on this namespace; `identity` becomes its POD_NAME (its Lease identity). */
-  startOperator(extra?: string[], identity?: string): Promise<OperatorProcess>;
+  /**
+   * Starts `bulkhead operator` on this namespace; `identity` becomes its POD_NAME (its Lease identity). It talks to
+   * the API server through `kubeconfig`, the control plane's own by default.
+   */
+  startOperator(extra?: string[], identity?: string, kubeconfig?: string): Promise<OperatorProcess>;
   /** The status of a CR (or other object), as kubectl sees it. */
   status<T = Record<string, unknown>>(resource: string, name: string): Promise<T | undefined>;
   waitStatus<T>(resource: string, name: string, what: string, done: (status: T) => boolean, timeoutMs?: number): Promise<T>;
@@ -91,11 +96,12 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
       bodies.set(name, { body, hold });
       return `http://127.0.0.1:${(http.address() as AddressInfo).port}/${name}`;
     },
-    startOperator: async (extra = [], identity = 'operator-test') => {
+    startOperator: async (extra = [], identity = 'operator-test', kubeconfig = cp.kubeconfig) => {
       const port = await freePort();
-      const child = spawn(process.execPath, [CLI, 'operator', '--kubeconfig', cp.kubeconfig, '--namespaces', options.namespace, '--port', String(port),
+      const child = spawn(process.execPath, [CLI, 'operator', '--kubeconfig', kubeconfig, '--namespaces', options.namespace, '--port', String(port),
         '--observe-interval-seconds', '1', '--resync-seconds', '2', '--headroom', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: options.namespace, POD_NAME: identity } });
       operators.push(child);
+      const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -106,6 +112,7 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
       return {
         port,
         output: () => output,
+        exited,
         stop: () => new Promise((resolve) => {
           if (child.exitCode !== null) return resolve(child.exitCode);
           child.once('exit', (code) => resolve(code));

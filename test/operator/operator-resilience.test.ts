@@ -12,6 +12,12 @@ interface ImportStatus { phase?: string; rows?: { inserted?: number } }
 interface StressStatus { workers?: number; queue?: { completed?: number } }
 
 const NS = 'ops';
+/**
+ * Longer Lease timings than the defaults: a leader that cannot reach the API server for its renew deadline exits
+ * (in a cluster its pod restarts as a standby; nothing restarts it here), and restarting kube-apiserver on this
+ * shared machine takes about 10 s, the default deadline. The stall test covers the deadline itself.
+ */
+const ELECT = ['--leader-elect', '--lease-seconds', '40', '--renew-deadline-seconds', '30'];
 let env: OperatorEnv;
 let a: OperatorProcess;
 let b: OperatorProcess;
@@ -31,9 +37,9 @@ const importAndWait = async (name: string, from: number, to: number) => {
 };
 
 test('two replicas elect one leader; the other takes over when the leader stops', async () => {
-  a = await env.startOperator(['--leader-elect'], 'replica-a');
+  a = await env.startOperator(ELECT, 'replica-a');
   await waitFor(async () => ({ done: (await holder()) === 'replica-a', value: await holder() }), { what: 'replica-a to lead' });
-  b = await env.startOperator(['--leader-elect'], 'replica-b');
+  b = await env.startOperator(ELECT, 'replica-b');
   assert.equal((await importAndWait('led-by-a', 1, 50)).phase, 'Succeeded');
   assert.equal(await holder(), 'replica-a', 'the second replica stays standby');
   assert.doesNotMatch(b.output(), /"event":"synced"/, 'the standby does not reconcile');
