@@ -44,7 +44,8 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
     : undefined;
   if (election) {
     ready = true; // a standby is healthy and ready; it just does not reconcile
-    const acquired = await Promise.race([election.acquire(() => process.exit(1)).then(() => true), stop.stopped.then(() => false)]);
+    // acquire() rejects once release() stops it; after a SIGTERM has won the race, that rejection is expected.
+    const acquired = await Promise.race([election.acquire(() => process.exit(1)).then(() => true, () => false), stop.stopped.then(() => false)]);
     if (!acquired) {
       await election.release();
       log.info({ event: 'stopped' }, 'bulkhead operator stopped before it led');
