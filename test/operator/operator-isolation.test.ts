@@ -33,8 +33,9 @@ const uidOf = async (resource: string, name: string, namespace = NS) =>
   (await env.k.getJson<{ metadata: { uid: string } }>(resource, name, namespace))?.metadata.uid;
 
 test('two CsvImports whose names share their first 63 characters each keep their own Job; deleting one leaves the other\'s', async () => {
-  // 72 characters each, the 63rd a dot: the old label (the first 63) was the same for both, and not even valid.
-  const prefix = `${'two-imports-with-one-long-prefix-'.padEnd(62, 'x')}.`;
+  // 72 and 73 characters: the old label (the first 63) was the same for both. (The unit tests cover a 63rd character
+  // that a label value cannot end with.)
+  const prefix = 'two-imports-with-one-long-prefix-'.padEnd(63, 'x');
   const [first, second] = [`${prefix}first-one`, `${prefix}second-one`];
   await env.k.applyYaml(itemsImport(NS, first, env.serveCsv('long-1.csv', itemsCsv(1, 50))));
   await env.k.applyYaml(itemsImport(NS, second, env.serveCsv('long-2.csv', itemsCsv(51, 100))));
