@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch, type V1Job } from '@kubernetes/client-node';
+import { DATABASE_SECRET_LABEL } from '../operator/database/database-secret.js';
 import { freePort, startEmbeddedPostgres } from '../runners/shared/embedded-postgres.js';
 import { startControlPlane } from '../test/harness/control-plane.js';
 import { CLI } from '../test/harness/run-cli.js';
@@ -39,7 +40,7 @@ const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const batch = kc.makeApiClient(BatchV1Api);
 await core.createNamespace({ body: { metadata: { name: NS } } });
-await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'pg-app' }, stringData: { uri: pgServer.url } } });
+await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'pg-app', labels: { [DATABASE_SECRET_LABEL]: 'true' } }, stringData: { uri: pgServer.url } } });
 
 const port = await freePort();
 const operator = spawn(process.execPath, [...NODE_FLAGS, CLI, 'operator', '--kubeconfig', cp.kubeconfig, '--namespaces', NS, '--port', String(port), '--headroom', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -7,12 +7,13 @@ import { BudgetRegistry } from './budget/budget-registry.js';
 import { takeServerSnapshot } from './budget/server-snapshot.js';
 import type { ControllerContext } from './controller-context.js';
 import { reconcileImport } from './csv-import/import-controller.js';
-import { CSV_IMPORT_LABEL, type CsvImport } from './csv-import/import-job.js';
+import type { CsvImport } from './csv-import/import-job.js';
 import { SecretCache } from './database/secret-cache.js';
 import { ServerPools } from './database/server-pools.js';
 import { describeApiError } from './kube/api-errors.js';
 import { EventRecorder } from './kube/event-recorder.js';
 import { LeaderElection } from './kube/leader-election.js';
+import { controllerName } from './kube/ownership.js';
 import { watchResource } from './kube/resource-watch.js';
 import { customResourceKind, deploymentKind, jobKind } from './kube/watched-kinds.js';
 import { WorkQueue } from './kube/work-queue.js';
@@ -22,7 +23,7 @@ import { operatorConfig, type OperatorFlags } from './operator-config.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { closeUnusedPools } from './server-claims.js';
 import { reconcileStressRun } from './stress-run/stress-run-controller.js';
-import { STRESS_RUN_LABEL, type StressRun } from './stress-run/worker-deployment.js';
+import type { StressRun } from './stress-run/worker-deployment.js';
 
 /** `bulkhead operator`: watch, elect a leader, reconcile until SIGTERM. Returns the exit code. */
 export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv): Promise<number> {
@@ -55,12 +56,14 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
 
   const pools = new ServerPools(applicationName('operator', config.namespace, config.identity), log);
   const queue = new WorkQueue();
-  const enqueueOwner = (label: string, kind: string) => (o: KubernetesObject) => {
-    const owner = o.metadata?.labels?.[label];
+  // A child's change reconciles its controller, named in full by its owner reference (its label holds at most 63
+  // characters of the name).
+  const enqueueOwner = (kind: string) => (o: KubernetesObject) => {
+    const owner = controllerName(o, kind);
     if (owner) queue.add(`${kind}/${o.metadata?.namespace}/${owner}`);
   };
-  const onImport = enqueueOwner(CSV_IMPORT_LABEL, 'CsvImport');
-  const onStress = enqueueOwner(STRESS_RUN_LABEL, 'StressRun');
+  const onImport = enqueueOwner('CsvImport');
+  const onStress = enqueueOwner('StressRun');
   const ns = config.namespaces;
   const watches: ControllerContext['watches'] = {
     imports: watchResource<CsvImport>(kc, customResourceKind(api.custom, 'CsvImport'), ns, (o) => queue.add(`CsvImport/${o.metadata.namespace}/${o.metadata.name}`), log),

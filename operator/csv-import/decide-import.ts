@@ -2,6 +2,7 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
 import { applyBudgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
 import { findCondition, setCondition, type Condition } from '../conditions.js';
+import { SECRET_NOT_LABELLED } from '../database/database-secret.js';
 import { applyPodTrouble, POD_BLOCKED } from '../pods/pod-blocked.js';
 import { podsTrouble } from '../pods/pod-trouble.js';
 import { importJobName, type CsvImport } from './import-job.js';
@@ -23,6 +24,8 @@ export interface ImportObservation {
   budgetAccuracy?: BudgetAccuracy;
   /** A problem with the spec or its Secret that the schema cannot catch, with the field it concerns. */
   specError: string | undefined;
+  /** The database Secret lacks the opt-in label (the message names it): the run waits, it does not fail. */
+  secretRefused?: string;
   now: string;
 }
 
@@ -90,7 +93,8 @@ export function decideImport(o: ImportObservation): ImportDecision {
     if (update.event) events.push(update.event);
   };
   const result = (phase: Phase, extra: Partial<ImportDecision> & { status?: Partial<CsvImportStatus> } = {}): ImportDecision => {
-    if (phase === 'Pending' && (phase !== previous.phase || newGeneration)) {
+    const admittedReason = findCondition(conditions, 'BudgetAdmitted')?.reason;
+    if (phase === 'Pending' && admittedReason !== SECRET_NOT_LABELLED && (phase !== previous.phase || newGeneration)) {
       events.push({ type: 'Normal', reason: 'WaitingForBudget', message: conditions.find((c) => c.type === 'BudgetAdmitted')?.message ?? '' });
     }
     return {
@@ -116,6 +120,14 @@ export function decideImport(o: ImportObservation): ImportDecision {
   if (accuracy.event) events.push(accuracy.event);
 
   if (!current) {
+    if (o.secretRefused) {
+      // Not a failure: the owners of the Secret may label it, and the next reconcile goes on (a run already started
+      // is left to finish, since its Job reads the Secret itself).
+      const before = findCondition(conditions, 'BudgetAdmitted');
+      cond('BudgetAdmitted', 'False', SECRET_NOT_LABELLED, o.secretRefused);
+      if (before?.reason !== SECRET_NOT_LABELLED || newGeneration) events.push({ type: 'Warning', reason: SECRET_NOT_LABELLED, message: o.secretRefused });
+      return result('Pending', { status: { grantedConnections: 0 } });
+    }
     if (staleActive) {
       cond('BudgetAdmitted', 'False', 'PreviousRunStopping', 'waiting for the previous generation\'s Job to stop');
       return result('Pending', { holdsGrant: (previous.grantedConnections ?? 0) > 0, status: { grantedConnections: previous.grantedConnections ?? 0 } });

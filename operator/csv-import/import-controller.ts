@@ -1,17 +1,17 @@
-import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { budgetAccuracy } from '../budget/budget-accurate.js';
 import { describeWait, type ServerBudget } from '../budget/server-budget.js';
 import { CLEANUP_FINALIZER, type ControllerContext } from '../controller-context.js';
-import type { DatabaseSecret } from '../database/database-secret.js';
-import { resolveDatabase } from '../database/resolve-database.js';
+import { resolveDatabase, type ResolvedDatabase } from '../database/resolve-database.js';
 import { describeApiError, httpStatus, unlessNotFound } from '../kube/api-errors.js';
 import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
+import { controlledBy } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideImport, importFinished, importJobEnded, jobHasReadyPod } from './decide-import.js';
 import { dropImportStaging } from './finalize-import.js';
 import { readImportProgress } from './import-progress.js';
-import { buildImportJob, CSV_IMPORT_LABEL, importJobName, type CsvImport } from './import-job.js';
+import { buildImportJob, importJobName, type CsvImport } from './import-job.js';
 import { isDeepStrictEqual } from 'node:util';
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -35,8 +35,8 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
     cr = patched;
   }
 
-  const { secret, specError } = await resolveImportSpec(ctx, cr);
-  const jobs = ctx.watches.jobs.list(namespace).filter((j) => j.metadata?.labels?.[CSV_IMPORT_LABEL] === cr.metadata.name.slice(0, 63));
+  const { secret, specError, secretRefused } = await resolveImportSpec(ctx, cr);
+  const jobs = jobsOf(ctx, cr);
   const jobName = importJobName(cr);
   const current = jobs.find((j) => j.metadata?.name === jobName);
   // Pods are read, not watched: once when the Job ends (the termination message), and while it has no ready pod
@@ -57,7 +57,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
     }
   }
   const accuracy = budget && budgetAccuracy(budget.visibility);
-  const decision = decideImport({ cr, jobs, pods, admission, budgetAccuracy: accuracy, specError, now: new Date().toISOString() });
+  const decision = decideImport({ cr, jobs, pods, admission, budgetAccuracy: accuracy, specError, secretRefused, now: new Date().toISOString() });
 
   for (const stale of decision.deleteJobs) {
     await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: stale, propagationPolicy: 'Background' }));
@@ -84,8 +84,17 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   if (decision.status.phase === 'Running') ctx.queue.addAfter(key, 5000);
 }
 
+/**
+ * The CR's Jobs, any generation: those its uid controls, never those that merely carry its label (a label value
+ * holds at most 63 characters of a name, and a CR deleted and made again under the same name has a new uid). The
+ * cache holds only bulkhead's Jobs, so reading the namespace's is cheap.
+ */
+function jobsOf(ctx: ControllerContext, cr: CsvImport): V1Job[] {
+  return ctx.watches.jobs.list(cr.metadata.namespace).filter((j) => controlledBy(j, cr.metadata.uid));
+}
+
 /** The database Secret, or the spec problem that keeps the operator from running the import. */
-async function resolveImportSpec(ctx: ControllerContext, cr: CsvImport): Promise<{ secret?: DatabaseSecret; specError?: string }> {
+async function resolveImportSpec(ctx: ControllerContext, cr: CsvImport): Promise<ResolvedDatabase> {
   if (cr.spec.source.path) return { specError: 'spec.source.path: Forbidden: a local path is for the command line and local mode; use url, configMap or persistentVolumeClaim' };
   return resolveDatabase(ctx.secrets, cr.metadata.namespace, cr.spec);
 }
@@ -94,7 +103,7 @@ async function resolveImportSpec(ctx: ControllerContext, cr: CsvImport): Promise
 async function finalizeImport(ctx: ControllerContext, cr: CsvImport, key: string): Promise<void> {
   if (!cr.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return;
   const { namespace, name } = cr.metadata;
-  const jobs = ctx.watches.jobs.list(namespace).filter((j) => j.metadata?.labels?.[CSV_IMPORT_LABEL] === name.slice(0, 63));
+  const jobs = jobsOf(ctx, cr);
   for (const job of jobs) {
     if (!job.metadata?.deletionTimestamp) await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: job.metadata?.name ?? '', propagationPolicy: 'Background' }));
   }

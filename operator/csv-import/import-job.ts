@@ -4,11 +4,15 @@ import type { CsvImportSpec, CsvImportStatus } from '../../runners/shared/genera
 import type { DatabaseSecret } from '../database/database-secret.js';
 import { SOURCE_MOUNT_DIR } from '../../runners/shared/source-mount.js';
 import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
+import { boundedName } from '../kube/ownership.js';
 import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
 
 export type CsvImport = CustomResource<CsvImportSpec, CsvImportStatus>;
 
-/** The label that ties a Job (and its pods) to its CsvImport. */
+/**
+ * The label that ties a Job (and its pods) to its CsvImport, for `kubectl get -l`: the CR's boundedName. Which Jobs
+ * are the CR's is told by their controller owner reference, never by this label (see ownership.ts).
+ */
 export const CSV_IMPORT_LABEL = 'bulkhead.dev/csvimport';
 
 /**
@@ -47,7 +51,7 @@ export function buildImportJob(cr: CsvImport, secret: DatabaseSecret, pod: Runne
   const source = sourceVolume(cr.spec.source);
   const container = runnerContainer(pod, 'import', [...specEnv(cr.spec, cr.metadata.namespace, cr.metadata.name), ...databaseEnv(secret)]);
   if (source.mount) container.volumeMounts = [...(container.volumeMounts ?? []), source.mount];
-  const labels = { ...MANAGED_BY, [CSV_IMPORT_LABEL]: cr.metadata.name.slice(0, 63) };
+  const labels = { ...MANAGED_BY, [CSV_IMPORT_LABEL]: boundedName(cr.metadata.name) };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

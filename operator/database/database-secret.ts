@@ -13,6 +13,30 @@ export interface DatabaseSecret {
 }
 
 /**
+ * The label a Secret must carry, with the value "true", before the operator uses it. RBAC lets the operator get any
+ * Secret in a namespace it watches; this label is how a namespace's owners say which of them are database Secrets
+ * meant for bulkhead, so that a CR cannot point the operator (and a runner pod) at any other Secret.
+ */
+export const DATABASE_SECRET_LABEL = 'bulkhead.dev/database';
+
+/** The reason of the condition (and Event) that says a CR's database Secret lacks DATABASE_SECRET_LABEL. */
+export const SECRET_NOT_LABELLED = 'SecretNotLabelled';
+
+/** A Secret that lacks DATABASE_SECRET_LABEL: a CR names it, but it was not opted in. Its message says what to add. */
+export class SecretNotLabelledError extends InvalidInputError {}
+
+/** Refuses a Secret that was not opted in (labelled bulkhead.dev/database: "true"); the message names the label. */
+export function checkSecretOptIn(secret: V1Secret, field: string): void {
+  if (secret.metadata?.labels?.[DATABASE_SECRET_LABEL] === 'true') return;
+  const name = secret.metadata?.name ?? '';
+  const namespace = secret.metadata?.namespace ?? '';
+  throw new SecretNotLabelledError(
+    `${field}: Secret "${name}" lacks the label ${DATABASE_SECRET_LABEL}: "true" that lets bulkhead use it; ` +
+      `add it with: kubectl label secret ${name}${namespace ? ` -n ${namespace}` : ''} ${DATABASE_SECRET_LABEL}=true`,
+  );
+}
+
+/**
  * Reads a database Secret: the key `uri`, or host (required), port, dbname, user and password. Errors name the
  * Secret and key, never a value.
  */

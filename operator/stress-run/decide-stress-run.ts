@@ -2,6 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { StressRunStatus } from '../../runners/shared/generated/stressrun.js';
 import { applyBudgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
 import { setCondition, type Condition } from '../conditions.js';
+import { SECRET_NOT_LABELLED } from '../database/database-secret.js';
 import { applyPodTrouble } from '../pods/pod-blocked.js';
 import type { PodTrouble } from '../pods/pod-trouble.js';
 import { workerSelector, type StressRun } from './worker-deployment.js';
@@ -16,6 +17,8 @@ export interface StressRunObservation {
   budgetAccuracy?: BudgetAccuracy;
   /** A problem with the spec or its Secret, naming the field. */
   specError: string | undefined;
+  /** The database Secret lacks the opt-in label (the message names it); labelling it lifts this. */
+  secretRefused?: string;
   /** Why a worker pod cannot start, read while fewer workers are ready than the Deployment wants. */
   podTrouble: PodTrouble | undefined;
   /** Queue counts and throughput, when sampled. */
@@ -70,8 +73,11 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
     conditions,
   });
 
-  if (o.specError) {
-    if (cond('Ready', 'False', 'InvalidSpec', o.specError)) events.push({ type: 'Warning', reason: 'InvalidSpec', message: o.specError });
+  const refusal = o.specError ? { reason: 'InvalidSpec', message: o.specError } : o.secretRefused ? { reason: SECRET_NOT_LABELLED, message: o.secretRefused } : undefined;
+  if (refusal) {
+    const before = conditions.find((c) => c.type === 'Ready');
+    cond('Ready', 'False', refusal.reason, refusal.message);
+    if (before?.reason !== refusal.reason) events.push({ type: 'Warning', reason: refusal.reason, message: refusal.message });
     return { status: status(0), replicas: o.deployment ? 0 : undefined, events, claimWorkers: 0, endsInMs: undefined };
   }
 

@@ -4,6 +4,8 @@ import { budgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.j
 import { describeWait } from '../budget/server-budget.js';
 import type { ControllerContext } from '../controller-context.js';
 import { resolveDatabase } from '../database/resolve-database.js';
+import { unlessNotFound } from '../kube/api-errors.js';
+import { controlledBy } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideStressRun, stressRunEnded } from './decide-stress-run.js';
@@ -24,7 +26,7 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
     requeueServer(ctx, key);
     return;
   }
-  const { secret, specError } = await resolveDatabase(ctx.secrets, namespace, cr.spec);
+  const { secret, specError, secretRefused } = await resolveDatabase(ctx.secrets, namespace, cr.spec);
   let grant = { workers: 0, message: undefined as string | undefined };
   let accuracy: BudgetAccuracy | undefined;
   let queue;
@@ -40,11 +42,17 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
     });
     if (queue) ctx.metrics.setQueueRows(`${namespace}/${name}`, queue.queue);
   }
-  const deployment = ctx.watches.deployments.get(namespace, workerDeploymentName(cr));
+  // The CR's Deployments are those its uid controls; one by another name (the name a longer CR name had before it
+  // was bounded) is stale, and goes.
+  const owned = ctx.watches.deployments.list(namespace).filter((d) => controlledBy(d, cr.metadata.uid));
+  const deployment = owned.find((d) => d.metadata?.name === workerDeploymentName(cr));
+  for (const stale of owned.filter((d) => d !== deployment && !d.metadata?.deletionTimestamp)) {
+    await unlessNotFound(ctx.api.apps.deleteNamespacedDeployment({ namespace, name: stale.metadata?.name ?? '' }));
+  }
   // Worker pods are listed, not watched (a pod cache would dwarf the rest), and only while fewer are ready than wanted.
   const wanted = deployment?.spec?.replicas ?? 0;
   const pods = wanted > (deployment?.status?.readyReplicas ?? 0) ? (await ctx.api.core.listNamespacedPod({ namespace, labelSelector: workerSelector(cr) })).items : [];
-  const decision = decideStressRun({ cr, deployment, grant, budgetAccuracy: accuracy, specError, queue, podTrouble: podsTrouble(pods), now: new Date().toISOString() });
+  const decision = decideStressRun({ cr, deployment, grant, budgetAccuracy: accuracy, specError, secretRefused, queue, podTrouble: podsTrouble(pods), now: new Date().toISOString() });
 
   if (decision.replicas !== undefined && secret) {
     const body = buildWorkerDeployment(cr, secret, ctx.runnerPod, decision.replicas);

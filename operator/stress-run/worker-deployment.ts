@@ -2,21 +2,28 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { StressRunSpec, StressRunStatus } from '../../runners/shared/generated/stressrun.js';
 import type { DatabaseSecret } from '../database/database-secret.js';
 import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
+import { boundedName } from '../kube/ownership.js';
 import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
 
 export type StressRun = CustomResource<StressRunSpec, StressRunStatus>;
 
-/** The label that ties a Deployment and its pods to a StressRun; also the scale subresource's selector. */
+/**
+ * The label that ties a Deployment and its pods to a StressRun; also the scale subresource's selector. Its value is
+ * the CR's boundedName, so two StressRuns whose names share their first 63 characters select apart.
+ */
 export const STRESS_RUN_LABEL = 'bulkhead.dev/stressrun';
 
-/** The workers' Deployment has the StressRun's name. */
+/**
+ * The workers' Deployment has the StressRun's name, bounded to 63 characters with a hash of the whole name when it
+ * is longer (the Deployment's ReplicaSets and pods append to it).
+ */
 export function workerDeploymentName(cr: StressRun): string {
-  return cr.metadata.name;
+  return boundedName(cr.metadata.name);
 }
 
 /** status.selector: what `kubectl scale` and an HPA count pods by. */
 export function workerSelector(cr: StressRun): string {
-  return `${STRESS_RUN_LABEL}=${cr.metadata.name.slice(0, 63)}`;
+  return `${STRESS_RUN_LABEL}=${boundedName(cr.metadata.name)}`;
 }
 
 /** The spec fields that only decide how many workers run, and when: the operator's business, not a worker's. */
@@ -40,7 +47,7 @@ export function workerPodSpec(spec: StressRunSpec): Omit<StressRunSpec, (typeof 
  * worker's own (it finishes or releases claimed rows on SIGTERM).
  */
 export function buildWorkerDeployment(cr: StressRun, secret: DatabaseSecret, pod: RunnerPodSettings, replicas: number): V1Deployment {
-  const labels = { ...MANAGED_BY, [STRESS_RUN_LABEL]: cr.metadata.name.slice(0, 63) };
+  const labels = { ...MANAGED_BY, [STRESS_RUN_LABEL]: boundedName(cr.metadata.name) };
   const env = [
     ...specEnv(workerPodSpec(cr.spec), cr.metadata.namespace, cr.metadata.name),
     { name: 'BULKHEAD_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

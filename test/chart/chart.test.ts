@@ -144,11 +144,11 @@ test('default values: one operator replica, no leader election, replaced rather 
   const c = operatorContainer(objects);
   assert.equal(c.image, 'bulkhead:0.1.0');
   assert.deepEqual(c.args, [
-    'operator', '--port', '8080', '--runner-image', 'bulkhead:0.1.0', '--image-pull-policy', 'IfNotPresent',
+    'operator', '--namespaces', releaseNamespace, '--port', '8080', '--runner-image', 'bulkhead:0.1.0', '--image-pull-policy', 'IfNotPresent',
     '--observe-interval-seconds', '10', '--headroom', '10%',
   ]);
   assert.deepEqual(c.command, ['/usr/bin/tini', '--', 'node', '--optimize-for-size', '--max-semi-space-size=1', '/app/dist/runners/cli.js'], 'tini as PID 1, then node with the V8 flags the operator benchmark uses');
-  assert.deepEqual(ofKind(objects, 'Role'), [], 'no Lease Role without leader election');
+  assert.deepEqual(ofKind(objects, 'Role').filter((r) => r.metadata.name.endsWith('-leader-election')), [], 'no Lease Role without leader election');
 });
 
 test('default values: downward-API env, /healthz and /readyz probes on the metrics port, a restricted securityContext', () => {
@@ -172,14 +172,31 @@ test('default values: downward-API env, /healthz and /readyz probes on the metri
   assert.ok(c.resources.requests?.cpu && c.resources.requests.memory && c.resources.limits?.memory, 'requests and a memory limit');
 });
 
-test('default values: a ClusterRole with exactly the rules the operator needs, bound to its ServiceAccount only', () => {
+test('default values: the release namespace only, with a Role of exactly the rules the operator needs and nothing cluster-wide', () => {
   const objects = render();
   const sa = only(objects, 'ServiceAccount');
   assert.equal(only<Deployment>(objects, 'Deployment').spec.template.spec.serviceAccountName, sa.metadata.name);
+  assert.equal(flag(operatorContainer(objects).args, '--namespaces'), releaseNamespace, 'the operator watches the release namespace only');
+  assert.deepEqual(ofKind(objects, 'ClusterRole'), [], 'no ClusterRole: no cluster-wide get on Secrets, no Jobs or Deployments everywhere');
+  assert.deepEqual(ofKind(objects, 'ClusterRoleBinding'), []);
+  const role = only<RbacRole>(objects, 'Role');
+  assert.equal(role.metadata.namespace, releaseNamespace);
+  assert.deepEqual(flatten(role.rules), expectedRules);
+  const binding = only<RbacBinding>(objects, 'RoleBinding');
+  assert.equal(binding.metadata.namespace, releaseNamespace);
+  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: releaseNamespace }]);
+});
+
+test('clusterWide: true watches every namespace with a ClusterRole, and refuses a namespaces list beside it', () => {
+  const objects = render({ clusterWide: true });
+  assert.equal(flag(operatorContainer(objects).args, '--namespaces'), undefined, 'no --namespaces: every namespace');
   assert.deepEqual(flatten(only<RbacRole>(objects, 'ClusterRole').rules), expectedRules);
   const binding = only<RbacBinding>(objects, 'ClusterRoleBinding');
   assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: only(objects, 'ClusterRole').metadata.name });
-  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: releaseNamespace }]);
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: only(objects, 'ServiceAccount').metadata.name, namespace: releaseNamespace }]);
+  assert.deepEqual(ofKind(objects, 'Role'), []);
+  assert.throws(() => render({ clusterWide: true, namespaces: ['etl'] }), /clusterWide: true watches every namespace; leave namespaces empty/);
 });
 
 test('runner pull policy, extra env and hostNetwork pass through to the operator pod', () => {
@@ -213,11 +230,13 @@ test('leader election: on when asked for or with replicas > 1, with a Lease Role
     assert.equal(flag(args, '--lease-namespace'), releaseNamespace);
     assert.deepEqual(['--lease-seconds', '--renew-deadline-seconds', '--retry-seconds'].map((f) => flag(args, f)), ['15', '10', '2']);
     assert.equal(only<Deployment>(objects, 'Deployment').spec.strategy, undefined, 'rolling updates are safe with a leader');
-    const role = only<RbacRole>(objects, 'Role');
+    const leaseRole = (o: Manifest) => o.metadata.name.endsWith('-leader-election');
+    const [role, ...more] = ofKind<RbacRole>(objects, 'Role').filter(leaseRole);
+    assert.ok(role && more.length === 0, 'one Lease Role');
     assert.equal(role.metadata.namespace, releaseNamespace);
     assert.deepEqual(flatten(role.rules), ['coordination.k8s.io/leases: create,get,update']);
-    const binding = only<RbacBinding>(objects, 'RoleBinding');
-    assert.equal(binding.metadata.namespace, releaseNamespace);
+    const [binding] = ofKind<RbacBinding>(objects, 'RoleBinding').filter(leaseRole);
+    assert.equal(binding?.metadata.namespace, releaseNamespace);
     assert.equal(binding.roleRef.name, role.metadata.name);
   }
   assert.ok(!operatorContainer(render()).args.includes('--leader-elect'));

@@ -2,26 +2,28 @@
  * A user's first step: `helm install` of charts/bulkhead (CRDs, RBAC, the operator) with the image built from the
  * Dockerfile. The operator runs in the cluster as a pod under its ServiceAccount. This node has no Service network
  * (no kube-proxy), so the operator pod uses the node's network and reaches the API server on loopback.
- * The scenario files after this one use the operator installed here.
+ * The operator watches the scenario files' namespaces (SCENARIO_NAMESPACES), with a Role in each; the scenario files
+ * after this one use the operator installed here.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { toolPath } from '../harness/tools.js';
 import { waitFor } from '../harness/kubectl.js';
-import { API_SERVER, IMAGE, k, kubectlOk, manifest, pods, type Pod } from './e2e-env.js';
+import { API_SERVER, IMAGE, k, kubectlOk, manifest, pods, RELEASE, SCENARIO_NAMESPACES, type Pod } from './e2e-env.js';
 
-const chart = fileURLToPath(new URL('../../../charts/bulkhead', import.meta.url));
-export const RELEASE_NAMESPACE = 'bulkhead-system';
+const RELEASE_NAMESPACE = RELEASE.namespace;
 const [repository, tag] = IMAGE.split(/:(?=[^:]+$)/) as [string, string];
 const apiPort = new URL(API_SERVER).port;
 
-test('helm install brings up the CRDs, the RBAC and a Ready operator pod running the image under its ServiceAccount', async () => {
+test('helm install brings up the CRDs, the RBAC of the scenario namespaces and a Ready operator pod running the image under its ServiceAccount', async () => {
+  // The chart puts a Role in each watched namespace, so they must exist first (each scenario makes its own anew).
+  for (const ns of SCENARIO_NAMESPACES) if (!(await k.getJson('namespace', ns))) await k.createNamespace(ns);
   const out = execFileSync(toolPath('helm'), [
-    'upgrade', '--install', 'bulkhead', chart, '--namespace', RELEASE_NAMESPACE, '--create-namespace', '--wait', '--timeout', '180s',
+    'upgrade', '--install', RELEASE.name, RELEASE.chart, '--namespace', RELEASE_NAMESPACE, '--create-namespace', '--wait', '--timeout', '180s',
     '--kubeconfig', process.env.KUBECONFIG!,
     '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`, '--set', 'image.pullPolicy=Never',
+    '--set', `namespaces={${SCENARIO_NAMESPACES.join(',')}}`,
     '--set', 'hostNetwork=true', '--set', 'port=18080', '--set', 'observeIntervalSeconds=2',
     '--set', 'extraEnv[0].name=KUBERNETES_SERVICE_HOST', '--set', 'extraEnv[0].value=127.0.0.1',
     '--set', 'extraEnv[1].name=KUBERNETES_SERVICE_PORT', '--set-string', `extraEnv[1].value=${apiPort}`,
@@ -40,11 +42,14 @@ test('helm install brings up the CRDs, the RBAC and a Ready operator pod running
   assert.equal(full?.spec.serviceAccountName, 'bulkhead');
   assert.equal(full?.spec.securityContext.runAsNonRoot, true);
 
-  // What it reports about itself, from the outside: it acts under its ServiceAccount, and its log says it is up.
-  const can = await k.kubectl(['auth', 'can-i', 'create', 'jobs', '-n', 'default', '--as', `system:serviceaccount:${RELEASE_NAMESPACE}:bulkhead`]);
-  assert.equal(can.stdout.trim(), 'yes');
-  const cannot = await k.kubectl(['auth', 'can-i', 'delete', 'nodes', '--as', `system:serviceaccount:${RELEASE_NAMESPACE}:bulkhead`]);
-  assert.equal(cannot.stdout.trim(), 'no');
+  // What it reports about itself, from the outside: it acts under its ServiceAccount, only in the namespaces it
+  // watches, and its log says it is up.
+  const canI = async (...what: string[]) => (await k.kubectl(['auth', 'can-i', ...what, '--as', `system:serviceaccount:${RELEASE_NAMESPACE}:bulkhead`])).stdout.trim();
+  assert.equal(await canI('create', 'jobs', '-n', SCENARIO_NAMESPACES[0]!), 'yes');
+  assert.equal(await canI('get', 'secrets', '-n', SCENARIO_NAMESPACES[0]!), 'yes');
+  assert.equal(await canI('create', 'jobs', '-n', 'default'), 'no', 'no Jobs outside the watched namespaces');
+  assert.equal(await canI('get', 'secrets', '-n', 'default'), 'no', 'no Secrets outside the watched namespaces');
+  assert.equal(await canI('delete', 'nodes'), 'no');
   const logs = await kubectlOk(['-n', RELEASE_NAMESPACE, 'logs', operator.metadata.name]);
   assert.match(logs, /caches synced/);
   const ready = await fetch('http://127.0.0.1:18080/readyz');

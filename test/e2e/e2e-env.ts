@@ -3,6 +3,7 @@
  * started (reached from the host on loopback, from pods on the pod bridge's gateway), a namespace that enforces the
  * `restricted` Pod Security Standard, and a database with a login role of its own whose URL is in a Secret there.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,12 @@ import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { stringify } from 'yaml';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+import { DATABASE_SECRET_LABEL } from '../../operator/database/database-secret.js';
 import { kubectlFor, waitFor, type Kubectl } from '../harness/kubectl.js';
 import { runCli } from '../harness/run-cli.js';
+import { toolPath } from '../harness/tools.js';
 
 /** The variables run-e2e.ts hands every scenario file. */
 function setting(name: string): string {
@@ -36,6 +40,29 @@ export const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
 /** The API server's URL, from the kubeconfig. */
 export const API_SERVER = kubeConfig.getCurrentCluster()!.server;
 
+/** The chart's release, installed by 01-chart.e2e.ts. */
+export const RELEASE = { name: 'bulkhead', namespace: 'bulkhead-system', chart: fileURLToPath(new URL('../../../charts/bulkhead', import.meta.url)) };
+
+/** The namespaces of the scenario files: the chart is installed watching exactly these, with a Role in each. */
+export const SCENARIO_NAMESPACES = ['e2e-imports', 'e2e-workers', 'e2e-seed', 'e2e-faults'];
+
+/**
+ * Gives the operator its Role in a scenario namespace again: scenario() deletes and makes the namespace anew, which
+ * takes the Role that `helm install` put there with it. The objects are the chart's own (`helm template` of
+ * templates/rbac.yaml for that namespace), annotated as the release's so that a later `helm upgrade` adopts them.
+ */
+function grantOperator(namespace: string): Promise<string> {
+  const out = execFileSync(toolPath('helm'), [
+    'template', RELEASE.name, RELEASE.chart, '--namespace', RELEASE.namespace, '--show-only', 'templates/rbac.yaml', '--set', `namespaces={${namespace}}`,
+  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const release = { 'meta.helm.sh/release-name': RELEASE.name, 'meta.helm.sh/release-namespace': RELEASE.namespace };
+  const objects = parseAllDocuments(out)
+    .map((d) => d.toJS() as { metadata: { annotations?: Record<string, string> } } | null)
+    .filter((o) => o !== null)
+    .map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, ...release } } }));
+  return kubectlOk(['apply', '-f', '-'], objects.map((o) => stringify(o)).join('---\n'));
+}
+
 /** The label on cluster-wide objects (PersistentVolumes) that a scenario makes, for the clean-up. */
 const SCENARIO_LABEL = 'e2e.bulkhead.dev/scenario';
 
@@ -58,15 +85,18 @@ export async function kubectlOk(args: string[], stdin?: string): Promise<string>
 
 /**
  * A namespace whose pods must pass the `restricted` Pod Security Standard (the built-in PodSecurity admission
- * refuses any other), with a Secret `pg` holding the URL of a new database owned by a new role. The namespace and the
+ * refuses any other), with a Secret `pg` (labelled bulkhead.dev/database=true) holding the URL of a new database owned by a new role, and the
+ * operator's Role in it. The namespace and the
  * PersistentVolumes made for it go away after the file's tests. Call at module level, not in a before() hook (where
  * the clean-up would attach to the first test instead of the file).
  */
 export async function scenario(name: string): Promise<ScenarioDatabase> {
+  if (!SCENARIO_NAMESPACES.includes(name)) throw new Error(`scenario ${name}: add it to SCENARIO_NAMESPACES in e2e-env.ts, the namespaces the operator watches`);
   // What an interrupted earlier run (BULKHEAD_E2E_KEEP=1) left behind.
   await kubectlOk(['delete', 'namespace', name, '--ignore-not-found', '--wait=true', '--timeout=120s']);
   await k.createNamespace(name);
   await kubectlOk(['label', 'namespace', name, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest']);
+  await grantOperator(name);
   const db = name.replace(/[^a-z0-9]+/g, '_');
   const password = randomBytes(12).toString('hex');
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -85,6 +115,8 @@ export async function scenario(name: string): Promise<ScenarioDatabase> {
   const database: ScenarioDatabase = { name: db, hostUrl: url('127.0.0.1', port), podUrl: url(POD_DB_HOST, port), pool: new pg.Pool({ connectionString: url('127.0.0.1', port), max: 2, idleTimeoutMillis: 0 }) };
   database.pool.on('error', (err) => process.stderr.write(`scenario pool: ${err.message}\n`));
   await kubectlOk(['-n', name, 'create', 'secret', 'generic', 'pg', `--from-literal=uri=${database.podUrl}`]);
+  // The opt-in that lets the operator use it (a Secret without it is refused with condition SecretNotLabelled).
+  await kubectlOk(['-n', name, 'label', 'secret', 'pg', `${DATABASE_SECRET_LABEL}=true`]);
   after(async () => {
     await database.pool.end();
     await k.kubectl(['delete', 'namespace', name, '--wait=true', '--timeout=120s']);

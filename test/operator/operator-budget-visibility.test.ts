@@ -7,11 +7,10 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import pg from 'pg';
-import { stringify } from 'yaml';
 import { ident } from '../../runners/shared/ident.js';
 import { waitFor } from '../harness/kubectl.js';
 import { loginRole, type LoginRole } from '../harness/login-role.js';
-import { itemsCsv, itemsImport, jobsStressRun, jobsTableSql, operatorEnv, stopAfterTests, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
+import { databaseSecret, itemsCsv, itemsImport, jobsStressRun, jobsTableSql, operatorEnv, stopAfterTests, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
 
 interface Condition { type: string; status: string; reason: string; message: string }
 interface Status { phase?: string; conditions?: Condition[] }
@@ -36,7 +35,7 @@ before(async () => {
   await asRole.connect();
   await asRole.query(`CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, qty int); ${jobsTableSql(100_000)}`);
   await asRole.end();
-  await env.k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-app', namespace: NS }, stringData: { uri: role.url } }));
+  await env.k.applyYaml(databaseSecret(NS, 'pg-app', role.url));
   for (let i = 0; i < FOREIGN_SESSIONS; i++) {
     const c = new pg.Client({ connectionString: env.pg.url, application_name: 'another-team' });
     c.on('error', () => undefined); // the server stops with the file

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import pg from 'pg';
-import { stringify } from 'yaml';
 import { waitFor } from '../harness/kubectl.js';
-import { jobsStressRun, jobsTableSql, operatorEnv, stopAfterTests, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
+import { databaseSecret, jobsStressRun, jobsTableSql, operatorEnv, stopAfterTests, type OperatorEnv, type OperatorProcess } from './operator-fixture.js';
 
 interface StressStatus { queue?: { pending?: number } }
 interface Session { pid: number; usename: string; datname: string }
@@ -29,7 +28,7 @@ function teamUrl(role: string, password: string): string {
 }
 
 async function applySecret(name: string, uri: string): Promise<void> {
-  await env.k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS, labels: { 'bulkhead.dev/database': 'true' } }, stringData: { uri } }));
+  await env.k.applyYaml(databaseSecret(NS, name, uri));
 }
 
 const secretName = (role: string) => `pg-${role.replace('_', '-')}`;

@@ -14,6 +14,7 @@ import { startControlPlane, type ControlPlane } from '../harness/control-plane.j
 import { startFakeKubelet, type FakeKubelet } from '../harness/fake-kubelet.js';
 import { kubectlFor, waitFor, type Kubectl } from '../harness/kubectl.js';
 import { CLI } from '../harness/run-cli.js';
+import { DATABASE_SECRET_LABEL } from '../../operator/database/database-secret.js';
 
 /** A running `bulkhead operator`. */
 export interface OperatorProcess {
@@ -69,7 +70,7 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
   const pool = new pg.Pool({ connectionString: server.url, max: 2, application_name: 'operator-test' });
   pool.on('error', (err) => process.stderr.write(`test pool: an idle connection was dropped (${err.message})\n`));
   await k.createNamespace(options.namespace);
-  await k.applyYaml(stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-app', namespace: options.namespace }, stringData: { uri: server.url } }));
+  await k.applyYaml(databaseSecret(options.namespace, 'pg-app', server.url));
   const bodies = new Map<string, { body: string; hold: Promise<void> | undefined }>();
   const http: Server = createServer((req, res) => {
     const found = bodies.get((req.url ?? '').slice(1));
@@ -127,6 +128,12 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
         return { done: s !== undefined && done(s), value: s as Parameters<typeof done>[0] };
       }, { what: `${resource}/${name} ${what}`, timeoutMs }),
   };
+}
+
+/** A database Secret with the key `uri`, opted in for bulkhead with its label unless `optIn` is false. */
+export function databaseSecret(namespace: string, name: string, url: string, optIn = true): string {
+  const labels = optIn ? { [DATABASE_SECRET_LABEL]: 'true' } : {};
+  return stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, stringData: { uri: url } });
 }
 
 /** A CsvImport of the test table `items (id bigint primary key, name text not null, qty int)` from a URL. */

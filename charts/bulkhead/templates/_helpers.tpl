@@ -32,8 +32,19 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
 {{/*
-The operator's permissions on the objects it manages, shared by the ClusterRole (all namespaces) and the
-per-namespace Roles (values.namespaces).
+The namespaces the operator watches, comma-separated: values.namespaces, or the release namespace when that is
+empty. Not used with clusterWide, which refuses a namespaces list.
+*/}}
+{{- define "bulkhead.watchNamespaces" -}}
+{{- if and .Values.clusterWide .Values.namespaces -}}
+{{- fail "clusterWide: true watches every namespace; leave namespaces empty, or set clusterWide: false to watch only them" -}}
+{{- end -}}
+{{- .Values.namespaces | default (list .Release.Namespace) | uniq | join "," -}}
+{{- end -}}
+
+{{/*
+The operator's permissions on the objects it manages, shared by the per-namespace Roles (the default) and the
+ClusterRole (clusterWide).
 */}}
 {{- define "bulkhead.rules" -}}
 # Its own kinds: read them, and write metadata (finalizers) and status. It never writes spec.
@@ -58,7 +69,8 @@ per-namespace Roles (values.namespaces).
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch]
-# The database Secrets that CsvImports and StressRuns name, to measure each server's budget.
+# The database Secrets that CsvImports and StressRuns name, to measure each server's budget. RBAC cannot
+# select by label: the operator itself refuses a Secret without the label bulkhead.dev/database: "true".
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
