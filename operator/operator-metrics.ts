@@ -76,6 +76,7 @@ export class OperatorMetrics {
     for (const state of ['capacity', 'external', 'granted', 'free']) this.budget.remove({ server, state });
     this.setActivity(server, {}, {}, 0);
     this.lockWaitMax.remove({ server });
+    this.budgetAccurate.remove({ server });
     this.seenStates.delete(server);
     this.seenWaiters.delete(server);
   }

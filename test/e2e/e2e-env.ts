@@ -114,9 +114,9 @@ export async function scenario(name: string): Promise<ScenarioDatabase> {
   const port = new URL(ADMIN_URL).port;
   const database: ScenarioDatabase = { name: db, hostUrl: url('127.0.0.1', port), podUrl: url(POD_DB_HOST, port), pool: new pg.Pool({ connectionString: url('127.0.0.1', port), max: 2, idleTimeoutMillis: 0 }) };
   database.pool.on('error', (err) => process.stderr.write(`scenario pool: ${err.message}\n`));
-  await kubectlOk(['-n', name, 'create', 'secret', 'generic', 'pg', `--from-literal=uri=${database.podUrl}`]);
-  // The opt-in that lets the operator use it (a Secret without it is refused with condition SecretNotLabelled).
-  await kubectlOk(['-n', name, 'label', 'secret', 'pg', `${DATABASE_SECRET_LABEL}=true`]);
+  // On stdin, not the command line (where the password would show in the process list), with the opt-in label that
+  // lets the operator use it (a Secret without it is refused with condition SecretNotLabelled).
+  await kubectlOk(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg', namespace: name, labels: { [DATABASE_SECRET_LABEL]: 'true' } }, stringData: { uri: database.podUrl } }));
   after(async () => {
     await database.pool.end();
     await k.kubectl(['delete', 'namespace', name, '--wait=true', '--timeout=120s']);
