@@ -59,9 +59,11 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
   const started = performance.now();
   const progress = new ProgressReporter(log, config.progressIntervalMs);
   progress.start();
-  const session = await Session.open(config.connection, ctx.stop, ctx.stopSignal);
+  // Opened inside the try, so a connection failure also fills in summary.error.
+  let opened: Session | undefined;
   let locked = false;
   try {
+    const session = opened = await Session.open(config.connection, ctx.stop, ctx.stopSignal);
     await session.query(ensureSchema()).catch(async (err: { code?: string }) => {
       // Two first imports racing to create the schema: the loser retries once the winner committed.
       if (err.code !== '23505' && err.code !== '42P06') throw err;
@@ -154,14 +156,14 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     summary.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     try {
       // Staging is only ever touched under the import's lock: without it, the tables belong to another run.
-      if (locked) {
-        await dropStaging(session, names);
-        await unlockImport(session, names.base);
+      if (opened && locked) {
+        await dropStaging(opened, names);
+        await unlockImport(opened, names.base);
       }
     } catch (err) {
       log.warn({ event: 'cleanup-failed', err: describeError(err) }, 'could not drop staging; the next run will');
     }
-    await session.close();
+    await opened?.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { summaryLine } from './summary-line.js';
 
 /** The single JSON line an import prints when it finishes (DESIGN.md), also written to the termination-message path. */
 export interface ImportSummary {
@@ -16,6 +17,8 @@ export interface ImportSummary {
   totalSeconds: number;
   /** At most 20; the full list is in rejectTable. */
   rejects: { line: number; column: string; reason: string }[];
+  /** How many of the sample's rejects were left out of the line to keep it within 4096 bytes (summary-line.ts). */
+  rejectsOmitted?: number;
   /** Where every reject of this run is recorded, filtered by import = namespace/name. */
   rejectTable: string;
   /** Whether the empty-target fast path loaded the rows. */
@@ -26,8 +29,11 @@ export interface ImportSummary {
   error?: string;
 }
 
-/** A summary with every count at zero, to fill in as the import proceeds. */
-export function emptySummary(strategy: ImportSummary['strategy']): ImportSummary {
+/**
+ * A summary with every count at zero, to fill in as the import proceeds. The strategy is the spec's default until
+ * the spec is read (a run that fails before then still writes a summary).
+ */
+export function emptySummary(strategy: ImportSummary['strategy'] = 'upsert'): ImportSummary {
   return {
     event: 'summary', phase: 'Failed', strategy, rowsRead: 0, rowsRejected: 0, duplicateKeys: 0, rowsInserted: 0,
     rowsUpdated: 0, rowsUnchanged: 0, copySeconds: 0, mergeSeconds: 0, totalSeconds: 0, rejects: [],
@@ -40,10 +46,10 @@ const TERMINATION_LOG = '/dev/termination-log';
 /**
  * Prints the summary on stdout and writes it where Kubernetes reads a container's termination message:
  * /dev/termination-log when it exists, otherwise --summary-file. Kubernetes keeps only 4096 bytes, so
- * rejects are capped at 20 and each reason kept short.
+ * the line is cut to fit, counts first (summary-line.ts).
  */
 export function writeSummary(summary: ImportSummary, summaryFile: string | undefined): void {
-  const line = JSON.stringify(summary);
+  const line = summaryLine(summary);
   process.stdout.write(`${line}\n`);
   const path = existsSync(TERMINATION_LOG) ? TERMINATION_LOG : summaryFile;
   if (path) writeFileSync(path, `${line}\n`);
