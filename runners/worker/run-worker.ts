@@ -1,11 +1,12 @@
 import pLimit from 'p-limit';
-import { InvalidInputError, StoppedError } from '../shared/errors.js';
+import { describeError, InvalidInputError, StoppedError } from '../shared/errors.js';
 import { sleepUnlessStopped } from '../shared/stoppable-sleep.js';
 import type { Logger } from '../shared/logger.js';
 import type { WorkerConfig } from './worker-config.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import type { FinishedCounts, StatementTimings } from './statement-timings.js';
 import { QueueConnection } from './queue-connection.js';
+import { heartbeatEveryMs, startHeartbeat } from './lease-heartbeat.js';
 import { inspectQueue, queueShape, type QueueShape } from './queue-table.js';
 import { createProcessor, processorConcurrency, type ClaimedRow, type Processor } from './processors/processor.js';
 import { claimBatch } from './sql/claim-batch.js';
@@ -57,7 +58,8 @@ export async function loadQueueShape(config: WorkerConfig, log: Logger): Promise
 /**
  * Runs the worker until stopped, or with drain until nothing is pending or in flight. Each of the
  * connectionsPerWorker connections is a lane that claims a batch, processes it (at most processor concurrency rows
- * at once across lanes), and records the outcomes in one statement. On stop, lanes claim no more; work in flight
+ * at once across lanes), and records the outcomes in one statement; while the batch runs, the lane renews its lease
+ * on that same connection. On stop, lanes claim no more; work in flight
  * gets graceMs to finish, and whatever is still unfinished goes back to pending with its attempt refunded.
  */
 export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: WorkerTotals): Promise<void> {
@@ -95,8 +97,6 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
   const reclaim = async (lane: Lane): Promise<void> => {
     if (Date.now() < nextReclaim) return;
     nextReclaim = Date.now() + reclaimEveryMs;
-    // Our own rows first: a batch that takes longer than the lease is still alive, so its lease is renewed.
-    await lane.connection.query(renewLeases(shape, queue, owners));
     const { rows } = await lane.connection.query<{ status: string }>(reclaimExpired(shape, queue));
     if (rows.length > 0) log.warn({ event: 'lease-expired', rows: rows.length }, `${rows.length} rows outlived their ${queue.leaseSeconds}s lease and were handed back`);
   };
@@ -136,7 +136,12 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
   const processBatch = async (lane: Lane, rows: ClaimedRow[]): Promise<Outcome[]> => {
     rows.forEach((r) => lane.inFlight.add(r.id));
     metrics.inFlight.set(inFlightTotal());
-    const done = await Promise.all(rows.map((row) => limit(() => safely(processor, row, hardStop.signal))));
+    // The lane's connection is idle while the processor runs, so it renews the batch's lease meanwhile: a batch
+    // that takes longer than leaseSeconds is not reclaimed by another worker while it is still being worked on.
+    const heartbeat = startHeartbeat(heartbeatEveryMs(queue.leaseSeconds), () =>
+      lane.connection.query(renewLeases(shape, queue, [lane.owner])).then(() => undefined, (err: unknown) =>
+        log.warn({ event: 'renew-failed', err: describeError(err) }, 'could not renew the lease of the batch in flight')));
+    const done = await Promise.all(rows.map((row) => limit(() => safely(processor, row, hardStop.signal)))).finally(heartbeat.stop);
     // Rows cut short by the end of the grace period were not really tried: they are not recorded, and the
     // hand-back below refunds their attempt. A real retry that finished earlier is recorded and charged.
     return done.filter((d) => !d.cutShort).map((d) => d.outcome);
