@@ -23,6 +23,12 @@ const files = (readdirSync(distTest, { recursive: true }) as string[])
   .filter((f) => !postgresOnly || !/^(operator|chart)\//.test(relative(distTest, f)))
   .sort();
 
+// A filter that matches nothing must not fall through to `node --test` with no files, which runs every test it finds.
+if (files.length === 0) {
+  process.stderr.write(`no test file under dist/test matches ${filter.join(', ')} (filters are matched against paths such as worker/worker-lease.test.js)\n`);
+  process.exit(2);
+}
+
 // Operator and chart tests need kube-apiserver, etcd, kube-controller-manager, helm and promtool. build-tools.sh
 // builds what is missing (minutes, once) and returns at once when all is cached; KUBEBUILDER_ASSETS replaces it.
 const needsTools = files.some((f) => /^(operator|charts?)\b/.test(relative(distTest, f)));
