@@ -57,11 +57,11 @@ export class OperatorMetrics {
 
   /**
    * Replaces one server's activity series, so an application that stopped waiting drops out. Lock waiters are
-   * counted per application_name; any that is not bulkhead's own goes under `other`, so that no client can grow
-   * the label set.
+   * counted per application_name; any that is not bulkhead's own (and, given `known`, one of the names it holds)
+   * goes under `other`, so that no client can grow the label set.
    */
-  setActivity(server: string, byState: Record<string, number>, waitingByApplication: Record<string, number>, lockWaitMaxSeconds: number): void {
-    const lockWaiting = foldApplications(waitingByApplication);
+  setActivity(server: string, byState: Record<string, number>, waitingByApplication: Record<string, number>, lockWaitMaxSeconds: number, known?: (application: string) => boolean): void {
+    const lockWaiting = foldApplications(waitingByApplication, known);
     for (const state of this.seenStates.get(server) ?? []) if (!(state in byState)) this.connections.remove({ server, state });
     for (const application of this.seenWaiters.get(server) ?? []) if (!(application in lockWaiting)) this.lockWaiting.remove({ server, application });
     this.seenStates.set(server, Object.keys(byState));

@@ -2,14 +2,13 @@ import type { Logger } from '../../runners/shared/logger.js';
 import type { Queryable } from '../../runners/shared/sql-query.js';
 import type { ServerPools } from '../database/server-pools.js';
 import type { OperatorMetrics } from '../operator-metrics.js';
-import { foldApplications } from './application-label.js';
 import { readActivity } from './sql/read-activity.js';
 
 /** Reads one server's activity and replaces its series in the metrics; lock waiters not `known` count as other. */
 export async function observeServer(db: Queryable, server: string, metrics: OperatorMetrics, known?: (application: string) => boolean): Promise<void> {
   const { rows } = await db.query<{ by_state: Record<string, number>; lock_waiting: Record<string, number>; lock_wait_max: number }>(readActivity());
   const row = rows[0];
-  if (row) metrics.setActivity(server, row.by_state, foldApplications(row.lock_waiting, known), row.lock_wait_max);
+  if (row) metrics.setActivity(server, row.by_state, row.lock_waiting, row.lock_wait_max, known);
 }
 
 /**
