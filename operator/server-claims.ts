@@ -4,6 +4,7 @@ import type { Claim } from './budget/grant-connections.js';
 import type { ServerBudget } from './budget/server-budget.js';
 import type { ControllerContext } from './controller-context.js';
 import type { DatabaseSecret } from './database/database-secret.js';
+import type { Credentials } from './database/server-pools.js';
 import { describeApiError } from './kube/api-errors.js';
 import { importFinished } from './csv-import/decide-import.js';
 import type { CsvImport } from './csv-import/import-job.js';
@@ -71,9 +72,10 @@ export async function closeUnusedPools(ctx: ControllerContext): Promise<void> {
 }
 
 /** Runs the budget for a server, records it in the metrics, and requeues every CR whose grant changed. */
-export async function decideServer(ctx: ControllerContext, server: string, url: string, self: string): Promise<ServerBudget> {
+export async function decideServer(ctx: ControllerContext, secret: Credentials, self: string): Promise<ServerBudget> {
+  const { server } = secret;
   const claims = await claimsOnServer(ctx, server);
-  ctx.pools.observe({ server, url }); // the registry reads the server's snapshot through this pool
+  ctx.pools.observe(secret); // the registry reads the server's snapshot through this pool
   const { budget, changed } = await ctx.registry.decide(server, claims);
   ctx.metrics.setBudget(server, budget);
   for (const key of changed) if (key !== self) ctx.queue.add(key);

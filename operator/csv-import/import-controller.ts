@@ -52,7 +52,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
       admission = { admitted: true, message: '' };
       budget = ctx.registry.lastBudget(secret.server);
     } else {
-      budget = await decideServer(ctx, secret.server, secret.url, key);
+      budget = await decideServer(ctx, secret, key);
       admission = { admitted: ctx.registry.held(key) >= 1, message: describeWait(budget, key) ?? '' };
     }
   }

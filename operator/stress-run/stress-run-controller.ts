@@ -32,7 +32,7 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
   let queue;
   if (secret && !specError) {
     if (!stressRunEnded(cr) && !cr.metadata.deletionTimestamp) {
-      const budget = await decideServer(ctx, secret.server, secret.url, key);
+      const budget = await decideServer(ctx, secret, key);
       grant = { workers: ctx.registry.held(key), message: describeWait(budget, key) };
       accuracy = budgetAccuracy(budget.visibility);
     }
