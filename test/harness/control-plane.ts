@@ -111,7 +111,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     }
   };
   try {
-    const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    // freePort() may hand out the same port twice in a row (each probe closes before the next): ask until three differ.
+    const ports = new Set<number>();
+    while (ports.size < 3) ports.add(await freePort());
+    const [etcdPort, etcdPeerPort, apiPort] = [...ports];
     const token = randomBytes(24).toString('hex');
     const saKey = join(dir, 'service-account.key');
     const tokenFile = join(dir, 'tokens.csv');
