@@ -80,7 +80,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     const tableName = parseTableName(spec.target.table);
     const tableLabel = `${tableName.schema}.${tableName.table}`;
-    const input = await openSource(ctx.source, config.httpTimeoutSeconds, ctx.stop);
+    const input = await openSource(ctx.source, { ...config.sourceLimits, stallSeconds: config.httpTimeoutSeconds }, ctx.stop);
     const { columns: header, firstDataLine, body } = await splitHeader(input, spec.format, file);
     const plan = planImport(spec.target, header, await readTargetTable(session.client, tableName), tableLabel, file);
     const version = await session.serverVersionNum();

@@ -13,7 +13,7 @@ const NOW = '2026-11-28T12:00:00.000Z';
 const meta = (generation = 1) => ({ name: 'adv', namespace: 'ns', uid: 'u-1', generation, creationTimestamp: new Date('2026-11-28T11:00:00Z') });
 const importCr = (status: CsvImport['status'] = undefined, generation = 1): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: meta(generation), status,
-  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv' }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
+  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv', maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
     target: { table: 't', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 2, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
 });
 const job = (name: string, condition?: 'Complete' | 'Failed'): V1Job => ({ metadata: { name }, status: { active: condition ? 0 : 1, conditions: condition ? [{ type: condition, status: 'True' }] : [] } });
@@ -85,12 +85,12 @@ test('the Job has no API access, restricted security, the Secret by reference, a
   assert.throws(() => readDatabaseSecret({ metadata: { name: 'pg' }, data: {} }, 'spec.database.secretRef.name'), /spec\.database\.secretRef\.name: Secret pg has neither the key uri nor the key host/);
   assert.equal(formatDuration(3723), '1h2m3s');
   const fromConfigMap = importCr();
-  fromConfigMap.spec.source = { configMap: { name: 'csvs', key: 'adv.csv' } };
+  fromConfigMap.spec.source = { configMap: { name: 'csvs', key: 'adv.csv' }, maxBytes: 10737418240, deadlineSeconds: 1800 };
   const mounted = buildImportJob(fromConfigMap, secret, { image: 'bulkhead:1', metricsPort: undefined }).spec?.template.spec;
   assert.deepEqual(mounted?.volumes?.find((v) => v.name === 'source')?.configMap, { name: 'csvs', items: [{ key: 'adv.csv', path: 'adv.csv' }] });
   assert.deepEqual(mounted?.containers[0]?.volumeMounts?.find((m) => m.name === 'source'), { name: 'source', mountPath: '/var/run/bulkhead/source', readOnly: true });
   const spec = JSON.parse(mounted?.containers[0]?.env?.find((e) => e.name === 'BULKHEAD_SPEC')?.value ?? '{}') as { source: unknown };
-  assert.deepEqual(spec.source, { configMap: { name: 'csvs', key: 'adv.csv' } }, 'the runner resolves the source under the mount itself');
+  assert.deepEqual(spec.source, { configMap: { name: 'csvs', key: 'adv.csv' }, maxBytes: 10737418240, deadlineSeconds: 1800 }, 'the runner resolves the source under the mount itself, within the limits');
 });
 
 const stressCr = (status: StressRun['status'] = undefined, durationSeconds = 0): StressRun => ({
