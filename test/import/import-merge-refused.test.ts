@@ -104,6 +104,17 @@ test('a file out of key order is merged from the ready table, and the refused ro
   await expectRefused(result, ROWS - BAD_ID + 2, /qty_not_negative/, 50);
 });
 
+test('a deferred foreign key, checked only at commit, is still traced to its line', async () => {
+  await db.pool.query(`CREATE TABLE deferred_items (id int PRIMARY KEY, parent int CONSTRAINT deferred_parent_fk REFERENCES parents DEFERRABLE INITIALLY DEFERRED);
+    INSERT INTO deferred_items VALUES (0, NULL)`);
+  const lines = Array.from({ length: 30 }, (_, i) => `${i + 1},${i === 24 ? 99 : 1}`);
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'deferred.csv', `id,parent\n${lines.join('\n')}\n`), '--table', 'deferred_items', '--key', 'id', '--chunk-rows', '10', '--name', 'deferred']);
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /deferred\.csv:26: the target refused this row, .*\[SQLSTATE 23503, constraint "deferred_parent_fk"\]\. The 20 rows of the chunks before it are merged/);
+  const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deferred_items WHERE id > 0');
+  assert.equal(rows[0]?.n, 20);
+});
+
 test('into an empty target (the fast path, all or nothing) a refused row exits 3 with its line and nothing merged', async () => {
   await db.pool.query('TRUNCATE items');
   const lines = goodLines();
