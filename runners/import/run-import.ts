@@ -14,7 +14,7 @@ import { STAGING_SCHEMA, dropAbandonedStaging, dropStaging, lockImport, stagingN
 import { copyToStage, type CopyResult } from './copy-to-stage.js';
 import { recordCheckPlan } from './record-checks.js';
 import { TYPED_STAGING_VERSION, englishMessages, stageLayout } from './stage-layout.js';
-import { mergeIntoTarget, type MergeRange } from './merge-into-target.js';
+import { mergeIntoTarget, type MergeCounts, type MergeRange } from './merge-into-target.js';
 import type { ImportSummary } from './summary.js';
 import { ensureSchema } from './sql/ensure-schema.js';
 import { recordImportProgress } from './sql/record-import-progress.js';
@@ -135,13 +135,17 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     progress.enter('merge');
     const mergeStart = performance.now();
+    // The summary follows each committed chunk, so a run that fails or stops mid-merge reports what is in.
+    const showMerged = (m: MergeCounts) => Object.assign(summary, { rowsInserted: m.inserted, rowsUpdated: m.updated, rowsUnchanged: m.unchanged, fastPath: m.fastPath });
     const merged = await mergeIntoTarget(session, plan, source, range, importId, {
       strategy: spec.merge.strategy, updateChangedOnly: spec.merge.updateChangedOnly, chunkRows: spec.merge.chunkRows,
-      fastPathLockTimeoutMs: 5000,
-    }, log, (n) => progress.setRows(n));
-    summary.mergeSeconds = seconds(performance.now() - mergeStart);
+      fastPathLockTimeoutMs: 5000, file,
+    }, log, (done, counts) => {
+      progress.setRows(done);
+      showMerged(counts);
+    }).finally(() => (summary.mergeSeconds = seconds(performance.now() - mergeStart)));
     metrics.setPhaseSeconds('merge', summary.mergeSeconds);
-    Object.assign(summary, { rowsInserted: merged.inserted, rowsUpdated: merged.updated, rowsUnchanged: merged.unchanged, fastPath: merged.fastPath });
+    showMerged(merged);
     metrics.addRows('inserted', merged.inserted);
     metrics.addRows('updated', merged.updated);
     metrics.addRows('unchanged', merged.unchanged);
