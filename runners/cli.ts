@@ -31,7 +31,8 @@ function run(action: () => Promise<number>): () => Promise<void> {
 const importCommand = declareImportFlags(program.command('import'))
   .description('Import one CSV file into a table: COPY into UNLOGGED staging, check, then merge with INSERT ... ON CONFLICT in chunks.')
   .addHelpText('after', `
-Exit codes: 0 done; 2 invalid input, nothing merged; 1 any other failure; 143 stopped by SIGTERM.
+Exit codes: 0 done; 2 invalid input, nothing merged (or schema bulkhead is newer than this runner, or the role
+lacks privileges on it: the message has the GRANTs); 1 any other failure; 143 stopped by SIGTERM.
 A summary JSON line goes to stdout; progress and errors go to stderr.
 
 Examples:

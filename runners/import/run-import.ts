@@ -2,6 +2,7 @@ import { BulkheadError, InvalidInputError, describeError } from '../shared/error
 import { parseTableName } from '../shared/ident.js';
 import { clipText, SOURCE_TEXT_BYTES } from '../shared/source-text.js';
 import { Session } from '../shared/session.js';
+import { migrateSchema } from '../shared/bulkhead-schema/migrate-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImportConfig } from './import-config.js';
 import type { ImportMetrics } from './import-metrics.js';
@@ -16,7 +17,6 @@ import { recordCheckPlan } from './record-checks.js';
 import { TYPED_STAGING_VERSION, englishMessages, stageLayout } from './stage-layout.js';
 import { mergeIntoTarget, type MergeCounts, type MergeRange } from './merge-into-target.js';
 import type { ImportSummary } from './summary.js';
-import { ensureSchema } from './sql/ensure-schema.js';
 import { recordImportProgress } from './sql/record-import-progress.js';
 import { BUILTIN_INPUT_CHECK_VERSION, inputErrorFunction } from './sql/input-error-function.js';
 import { createStage } from './sql/create-stage.js';
@@ -64,11 +64,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
   let locked = false;
   try {
     const session = opened = await Session.open(config.connection, ctx.stop, ctx.stopSignal);
-    await session.query(ensureSchema()).catch(async (err: { code?: string }) => {
-      // Two first imports racing to create the schema: the loser retries once the winner committed.
-      if (err.code !== '23505' && err.code !== '42P06') throw err;
-      await session.query(ensureSchema());
-    });
+    await migrateSchema(session);
     // Sorts (the ready table's de-duplication) spill to disk at the default 4MB. The key-order check needs a
     // staging scan in line order: synchronized scans would start it where the last scan left off, and a parallel
     // scan interleaves blocks. No parallel workers also keeps the import to the one backend its grant pays for.
