@@ -15,7 +15,8 @@ import { packageVersion } from './shared/package-version.js';
 export const program = declareLogFlags(new Command()
   .name('bulkhead')
   .description('Run PostgreSQL bulk CSV imports and SKIP LOCKED queue workers side by side under one connection budget.')
-  .version(packageVersion(), '-V, --version', 'print the version and exit'))
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
+  .configureHelp({ showGlobalOptions: true }))
   // Usage errors are log records too, in the same format as everything else on stderr.
   .configureOutput({
     outputError: (message) => {
@@ -80,7 +81,13 @@ workerCommand.action(run('worker', async () => {
 }));
 
 const queueInit = declareQueueFlags(program.command('queue').description('Queue table commands.').command('init'))
-  .description('Add the bookkeeping columns and partial indexes a worker needs to an existing queue table, and nothing else.');
+  .description('Add the bookkeeping columns and partial indexes a worker needs to an existing queue table, and nothing else.')
+  .addHelpText('after', `
+It needs no processor: without one it adds what every processor needs; with http it also checks the URL column.
+Every statement is IF NOT EXISTS (indexes CONCURRENTLY), so running it again is harmless.
+
+Example:
+  bulkhead queue init --manifest examples/creatives-stressrun.yaml`);
 queueInit.action(run('queue-init', async () => {
   const { queueInitMain } = await import('./worker/queue-init.js');
   return queueInitMain(queueInit.opts<WorkerFlags>(), process.env);

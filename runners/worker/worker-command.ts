@@ -27,7 +27,7 @@ export function declareQueueFlags(cmd: Command): Command {
   return declareDatabaseUrlFlags(cmd)
     .option('--manifest <file>', 'a StressRun manifest (YAML); its spec is the configuration')
     .option('--table <table>', 'the queue table, optionally schema.table (spec.queue.table)')
-    .option('--processor <type>', 'http, sleep or noop (spec.processor.type); queue init needs none, and with http also checks the URL column')
+    .option('--processor <type>', 'http, sleep or noop (spec.processor.type)')
     .option('--name <name>', 'the StressRun\'s name, for application_name (default: metadata.name, or the table)');
 }
 
