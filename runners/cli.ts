@@ -24,8 +24,7 @@ export const program = declareLogFlags(new Command()
       logFailure('cli', `${message.trim().replace(/^error: /, '')} (run with --help for usage)`);
     },
   })
-  // `bulkhead local` writes for people (live bars, or a plain line every 5 s): its own messages are text lines too.
-  .hook('preAction', (_, action) => configureLogs(action.name() === 'local' ? { ...currentLogSettings(), format: 'text' } : currentLogSettings()));
+  .hook('preAction', () => configureLogs(currentLogSettings()));
 
 function currentLogSettings(): ReturnType<typeof logSettings> {
   return logSettings(program.opts<LogFlags>(), process.stderr.isTTY === true);
