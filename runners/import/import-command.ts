@@ -95,6 +95,10 @@ export function sourceOf(spec: CsvImportSpec, origin: string, sourceDir: string 
 export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): { config: ImportConfig; source: SourceRef } {
   const manifest = loadManifest('CsvImport', flags.manifest, env);
   const raw = applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags);
+  if (raw.source === undefined) {
+    throw new InvalidInputError(`${manifest.origin}: no CSV to import: give --file PATH (- for standard input), --url URL, `
+      + 'or --manifest FILE, a CsvImport whose spec.source names one');
+  }
   const spec = validateSpec<CsvImportSpec>('CsvImport', raw, manifest.origin);
   const name = flags.name ?? (manifest.name || spec.target.table);
   const source = sourceOf(spec, manifest.origin, flags.sourceDir);

@@ -9,6 +9,7 @@ import { isDataError, type DataError } from './data-error.js';
 import { explainRefusal, type MergedBefore, type RefusalContext } from './merge-refusal.js';
 import { MergeRefusedError } from '../shared/errors.js';
 import { droppableIndexes, dropIndex, insertAll, lockTarget, targetHasRows } from './sql/fast-path.js';
+import { countNoun } from '../shared/count-noun.js';
 
 /** Rows written by the merge. */
 export interface MergeCounts {
@@ -124,7 +125,7 @@ async function loadEmptyTarget(session: Session, plan: ImportPlan, source: Merge
     await session.query("SET LOCAL maintenance_work_mem = '256MB'");
     for (const index of indexes) await session.query(index.definition);
     await session.query('COMMIT');
-    log.info({ event: 'fast-path', indexesRebuilt: indexes.length }, `target was empty: loaded without ${indexes.length} secondary index(es), rebuilt them`);
+    log.info({ event: 'fast-path', indexesRebuilt: indexes.length }, `target was empty: loaded without ${countNoun(indexes.length, 'secondary index', 'secondary indexes')}, rebuilt them`);
     return inserted.rowCount ?? 0;
   } catch (err) {
     await session.client.query('ROLLBACK').catch(() => undefined);

@@ -30,6 +30,7 @@ import { buildReady } from './sql/build-ready.js';
 import { checkKeyOrder } from './sql/check-key-order.js';
 import { indexOrderColumn } from './sql/index-order-column.js';
 import { readySource, stageSource, type MergeSource } from './sql/merge-source.js';
+import { countNoun } from '../shared/count-noun.js';
 
 /** What a run needs from its surroundings. */
 export interface ImportContext {
@@ -197,12 +198,12 @@ function seconds(ms: number): number {
 
 /** A message that lists the first rejects as file:line:column: reason, so the user can open the file there. */
 function rejectMessage(file: string, header: string[], summary: ImportSummary, maxRejected: number, stoppedEarly: boolean): string {
-  const count = stoppedEarly ? `at least ${maxRejected + 1}` : String(summary.rowsRejected);
+  const count = stoppedEarly ? `at least ${countNoun(maxRejected + 1, 'bad row')}` : countNoun(summary.rowsRejected, 'bad row');
   const lines = summary.rejects.slice(0, 10).map((r) => {
     // The summary's rejects are already clipped (see above), names included.
     const col = header.findIndex((h) => clipText(h) === r.column);
     return `${file}:${r.line}${col >= 0 ? `:${col + 1}` : ''}${r.column ? ` (column "${r.column}")` : ''}: ${r.reason}`;
   });
   const more = summary.rowsRejected > lines.length ? `\n  … see bulkhead.import_rejects for all of them` : '';
-  return `${file}: ${count} bad rows, and errors.maxRejected is ${maxRejected}; nothing was merged:\n  ${lines.join('\n  ')}${more}`;
+  return `${file}: ${count}, and errors.maxRejected is ${maxRejected}; nothing was merged:\n  ${lines.join('\n  ')}${more}`;
 }
