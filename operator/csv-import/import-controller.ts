@@ -8,6 +8,7 @@ import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
 import { controlledBy } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { refusedChildMessage } from '../pods/child-refused.js';
+import { runnerSpecError } from '../pods/runner-pod-options.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideImport, importFinished, importJobEnded, jobHasReadyPod } from './decide-import.js';
 import { dropImportStaging } from './finalize-import.js';
@@ -36,7 +37,9 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
     cr = patched;
   }
 
-  const { secret, specError, secretRefused } = await resolveImportSpec(ctx, cr);
+  const resolved = await resolveImportSpec(ctx, cr);
+  const { secret, secretRefused } = resolved;
+  const specError = resolved.specError ?? runnerSpecError(cr.spec.runner);
   const jobs = jobsOf(ctx, cr);
   const jobName = importJobName(cr);
   const current = jobs.find((j) => j.metadata?.name === jobName);
@@ -87,8 +90,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
 /** Creates the import's Job; returns the API server's reason when it refuses the Job as invalid. */
 async function createImportJob(ctx: ControllerContext, job: V1Job): Promise<string | undefined> {
   try {
-    // Strict: an unknown field (a typo in spec.runner.affinity, which the CRD passes through) is refused, not dropped.
-    await ctx.api.batch.createNamespacedJob({ namespace: job.metadata?.namespace ?? '', body: job, fieldValidation: 'Strict' });
+    await ctx.api.batch.createNamespacedJob({ namespace: job.metadata?.namespace ?? '', body: job });
   } catch (err) {
     if (httpStatus(err) === 409) return undefined; // already created by an earlier pass: the name is per generation
     const refused = refusedChildMessage(err, `the import's Job`);

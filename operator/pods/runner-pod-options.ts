@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../../runners/shared/errors.js';
 import type { CsvImportSpec } from '../../runners/shared/generated/csvimport.js';
 import { checkAgainstSchema, specSchema, type Schema } from '../../runners/shared/spec-schema.js';
+import { unknownApiFields } from './api-fields.js';
 
 /**
  * A runner pod's resources, scheduling and metadata: a CR's spec.runner, and the operator's defaults for it (the
@@ -40,8 +41,23 @@ export function readRunnerPodDefaults(path: string): RunnerPodOptions {
     throw new InvalidInputError(`${where}: expected a mapping of runner pod settings (resources, nodeSelector, …)`);
   }
   const { value, problems } = checkAgainstSchema<RunnerPodOptions>(runnerSchema(), parsed ?? {}, 'runner');
+  if (problems.length === 0) problems.push(...affinityProblems(value, 'runner'));
   if (problems.length > 0) throw new InvalidInputError(`${where}: invalid runner pod defaults:\n  ${problems.join('\n  ')}`);
   return value;
+}
+
+/**
+ * The fields of an affinity that Kubernetes' Affinity lacks. The CRD keeps the affinity terms as they are (their
+ * schema is Kubernetes' own, and large); the API server checks the rest when the operator creates the pod.
+ */
+function affinityProblems(options: RunnerPodOptions | undefined, base: string): string[] {
+  return options?.affinity ? unknownApiFields(options.affinity, 'V1Affinity', `${base}.affinity`) : [];
+}
+
+/** What keeps a CR's spec.runner from making a pod that the schema cannot tell (a typo inside affinity), or undefined. */
+export function runnerSpecError(runner: RunnerPodOptions | undefined): string | undefined {
+  const problems = affinityProblems(runner, 'spec.runner');
+  return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ControllerContext } from '../controller-context.js';
 import { resolveDatabase } from '../database/resolve-database.js';
 import { unlessNotFound } from '../kube/api-errors.js';
 import { refusedChildMessage } from '../pods/child-refused.js';
+import { runnerSpecError } from '../pods/runner-pod-options.js';
 import { controlledBy } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
@@ -27,7 +28,8 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
     requeueServer(ctx, key);
     return;
   }
-  const { secret, specError, secretRefused } = await resolveDatabase(ctx.secrets, namespace, cr.spec);
+  const runnerError = runnerSpecError(cr.spec.runner);
+  const { secret, specError, secretRefused } = runnerError ? { specError: runnerError } : await resolveDatabase(ctx.secrets, namespace, cr.spec);
   let grant = { workers: 0, message: undefined as string | undefined };
   let accuracy: BudgetAccuracy | undefined;
   let queue;

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { buildImportJob, type CsvImport } from '../../operator/csv-import/import-job.js';
 import { operatorConfig } from '../../operator/operator-config.js';
-import { BUILT_IN_RUNNER_RESOURCES, effectiveRunnerOptions, readRunnerPodDefaults, type RunnerPodOptions } from '../../operator/pods/runner-pod-options.js';
+import { BUILT_IN_RUNNER_RESOURCES, effectiveRunnerOptions, readRunnerPodDefaults, runnerSpecError, type RunnerPodOptions } from '../../operator/pods/runner-pod-options.js';
 import type { RunnerPodSettings } from '../../operator/pods/runner-pod.js';
 import { buildWorkerDeployment, type StressRun } from '../../operator/stress-run/worker-deployment.js';
 import { InvalidInputError } from '../../runners/shared/errors.js';
@@ -145,6 +145,17 @@ test('--runner-pod-defaults-file is read and checked at start-up, a mistake name
   bad('quantity.yaml', 'resources:\n  requests:\n    cpu: two\n', /runner\.resources\.requests\.cpu: Invalid value: must match pattern/);
   bad('security.yaml', 'annotations:\n  seccomp.security.alpha.kubernetes.io/pod: unconfined\n', /runner\.annotations: Invalid value: annotations under bulkhead\.dev/);
   bad('list.yaml', '- a\n', /expected a mapping of runner pod settings/);
+  bad('affinity.yaml', 'affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n        - matchExpression: []\n',
+    /runner\.affinity\.nodeAffinity\.requiredDuringSchedulingIgnoredDuringExecution\.nodeSelectorTerms\[0\]\.matchExpression: unknown field "matchExpression"/);
   bad('yaml.yaml', 'resources: [\n', /line 2|Flow sequence/i);
   assert.throws(() => operatorConfig({ runnerPodDefaultsFile: join(work, 'missing.yaml') }, {}), /--runner-pod-defaults-file .*missing\.yaml: ENOENT/);
+});
+
+test('a CR\'s affinity is checked against Kubernetes\' Affinity, which the CRD keeps as it is', () => {
+  assert.equal(runnerSpecError(undefined), undefined);
+  assert.equal(runnerSpecError(defaults), undefined, 'a real affinity passes');
+  assert.equal(runnerSpecError({ affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { a: 'b' } } }] } } }), undefined);
+  assert.equal(runnerSpecError({ affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelectr: {} }] } } }),
+    'spec.runner.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelectr: unknown field "labelSelectr"');
+  assert.equal(runnerSpecError({ affinity: { nodeAfinity: {} } as RunnerPodOptions['affinity'] }), 'spec.runner.affinity.nodeAfinity: unknown field "nodeAfinity"');
 });
