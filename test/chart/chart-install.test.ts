@@ -112,11 +112,15 @@ test('the aggregated roles: the built-in edit role may create CsvImports and sca
   assert.equal(await can('vic', 'get', 'secrets', '-n', NS), 'no', 'nothing more than the CRs');
 });
 
-test('helm uninstall leaves the CRDs and the CRs in place (helm.sh/resource-policy: keep)', async () => {
+test('helm uninstall leaves the CRDs and the CRs in place (helm.sh/resource-policy: keep), and a reinstall takes them back', async () => {
   helm(['uninstall', 'bulkhead', '--namespace', releaseNamespace]);
   assert.equal(await k.getJson('deployment', 'bulkhead', releaseNamespace), undefined, 'the release is gone');
   for (const crd of CRDS) assert.ok(await k.getJson('crd', crd), `${crd} kept`);
   assert.ok(await k.getJson('csvimport', 'after-upgrade', NS), 'the CRs with them');
+  // Installed again under the same name, the release takes the kept CRDs back (they still name it).
+  helm(['install', 'bulkhead', chart, '--namespace', releaseNamespace]);
+  helm(['uninstall', 'bulkhead', '--namespace', releaseNamespace]);
+  for (const crd of CRDS) assert.ok(await k.getJson('crd', crd), `${crd} kept again`);
 });
 
 test('a release whose CRDs came from the chart\'s crds/ folder (0.1.0) upgrades once they are labelled and annotated as the release\'s', async () => {
