@@ -17,7 +17,7 @@ export const BUILT_IN_RUNNER_RESOURCES: NonNullable<RunnerPodOptions['resources'
   limits: { memory: '512Mi' },
 };
 
-/** spec.runner's schema, the same in both CRDs (test/unit/runner-pod-options.test.ts compares them). */
+/** spec.runner's schema, the same in both CRDs (test/unit/runner-pod.test.ts compares them). */
 function runnerSchema(): Schema {
   const schema = specSchema('CsvImport').properties?.runner;
   if (!schema) throw new Error('crds/bulkhead.dev_csvimports.yaml has no spec.runner');

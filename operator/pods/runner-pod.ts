@@ -89,13 +89,18 @@ export function runnerPodTemplate(settings: RunnerPodSettings, parts: RunnerPodP
       securityContext: POD_SECURITY,
       containers: [{ ...parts.container, resources: resources as V1Container['resources'] }],
       volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...(parts.volumes ?? [])],
-      ...(nodeSelector ? { nodeSelector: nodeSelector as Record<string, string> } : {}),
-      ...(tolerations ? { tolerations: tolerations } : {}),
-      ...(affinity ? { affinity: affinity } : {}),
+      ...(isSet(nodeSelector) ? { nodeSelector: nodeSelector as Record<string, string> } : {}),
+      ...(isSet(tolerations) ? { tolerations } : {}),
+      ...(isSet(affinity) ? { affinity } : {}),
       ...(priorityClassName ? { priorityClassName } : {}),
-      ...(imagePullSecrets ? { imagePullSecrets } : {}),
+      ...(isSet(imagePullSecrets) ? { imagePullSecrets } : {}),
     },
   };
+}
+
+/** Whether a setting says anything: an empty list or map (the chart's defaults, or a CR clearing one) says nothing. */
+function isSet(value: object | undefined): value is object {
+  return value !== undefined && Object.keys(value).length > 0;
 }
 
 /**
