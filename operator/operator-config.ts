@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { InvalidInputError } from '../runners/shared/errors.js';
 import { numberFlag } from '../runners/shared/number-flag.js';
 import { DEFAULT_HEADROOM, parseHeadroom, type Headroom } from './budget/headroom.js';
+import { readRunnerPodDefaults, type RunnerPodOptions } from './pods/runner-pod-options.js';
 
 /** `bulkhead operator` flags as commander hands them over. */
 export interface OperatorFlags {
@@ -9,6 +10,7 @@ export interface OperatorFlags {
   port?: string;
   runnerImage?: string;
   runnerMetricsPort?: string;
+  runnerPodDefaultsFile?: string;
   imagePullPolicy?: string;
   leaderElect?: boolean;
   leaseName?: string;
@@ -31,6 +33,8 @@ export interface OperatorConfig {
   runnerImage: string;
   /** Port the runners serve /metrics on; undefined gives them none. */
   runnerMetricsPort: number | undefined;
+  /** What every runner pod gets unless its CR's spec.runner says otherwise (--runner-pod-defaults-file). */
+  runnerPodDefaults: RunnerPodOptions;
   imagePullPolicy: string | undefined;
   leaderElect: boolean;
   lease: LeaseTiming & { name: string; namespace: string };
@@ -68,6 +72,7 @@ export function operatorConfig(flags: OperatorFlags, env: NodeJS.ProcessEnv): Op
     port: numberFlag(flags.port, '--port', { integer: true }) ?? 8080,
     runnerImage: flags.runnerImage ?? env.BULKHEAD_RUNNER_IMAGE ?? 'bulkhead:latest',
     runnerMetricsPort: numberFlag(flags.runnerMetricsPort, '--runner-metrics-port', { integer: true, positive: true }),
+    runnerPodDefaults: flags.runnerPodDefaultsFile ? readRunnerPodDefaults(flags.runnerPodDefaultsFile) : {},
     imagePullPolicy: flags.imagePullPolicy,
     leaderElect: flags.leaderElect ?? false,
     lease: { name: flags.leaseName ?? 'bulkhead-operator', namespace, ...leaseTiming(flags) },

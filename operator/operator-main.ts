@@ -87,7 +87,7 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
     sampler: new QueueSampler(config.observeIntervalMs),
     events: new EventRecorder(core, 'bulkhead-operator', log),
     metrics,
-    runnerPod: { image: config.runnerImage, imagePullPolicy: config.imagePullPolicy, metricsPort: config.runnerMetricsPort },
+    runnerPod: { image: config.runnerImage, imagePullPolicy: config.imagePullPolicy, metricsPort: config.runnerMetricsPort, defaults: config.runnerPodDefaults },
   };
   // A SIGTERM before the caches synced skips reconciling altogether: nothing was synced, so nothing is said to be.
   const synced = await Promise.race([Promise.all(Object.values(watches).map((w) => w.synced)).then(() => true), stop.stopped.then(() => false)]);

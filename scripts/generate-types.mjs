@@ -15,6 +15,8 @@ function strip(schema) {
   if (Array.isArray(schema)) return schema.map(strip);
   if (schema === null || typeof schema !== 'object') return schema;
   const out = {};
+  // An object whose unknown fields the API server keeps (a Kubernetes type passed through as it is) stays open.
+  const open = schema['x-kubernetes-preserve-unknown-fields'] === true;
   for (const [k, v] of Object.entries(schema)) {
     if (k.startsWith('x-kubernetes-')) continue;
     out[k] = strip(v);
@@ -24,7 +26,7 @@ function strip(schema) {
     const defaulted = Object.keys(out.properties).filter((p) => out.properties[p].default !== undefined);
     out.required = [...new Set([...(out.required ?? []), ...defaulted])];
   }
-  if (out.type === 'object' && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (out.type === 'object' && out.additionalProperties === undefined) out.additionalProperties = open;
   return out;
 }
 

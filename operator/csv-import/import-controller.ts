@@ -7,6 +7,8 @@ import { describeApiError, httpStatus, unlessNotFound } from '../kube/api-errors
 import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
 import { controlledBy } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
+import { refusedChildMessage } from '../pods/child-refused.js';
+import { runnerSpecError } from '../pods/runner-pod-options.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideImport, importFinished, importJobEnded, jobHasReadyPod } from './decide-import.js';
 import { dropImportStaging } from './finalize-import.js';
@@ -35,7 +37,9 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
     cr = patched;
   }
 
-  const { secret, specError, secretRefused } = await resolveImportSpec(ctx, cr);
+  const resolved = await resolveImportSpec(ctx, cr);
+  const { secret, secretRefused } = resolved;
+  const specError = resolved.specError ?? runnerSpecError(cr.spec.runner);
   const jobs = jobsOf(ctx, cr);
   const jobName = importJobName(cr);
   const current = jobs.find((j) => j.metadata?.name === jobName);
@@ -57,17 +61,16 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
     }
   }
   const accuracy = budget && budgetAccuracy(budget.visibility);
-  const decision = decideImport({ cr, jobs, pods, admission, budgetAccuracy: accuracy, specError, secretRefused, now: new Date().toISOString() });
+  const observation = { cr, jobs, pods, admission, budgetAccuracy: accuracy, specError, secretRefused, now: new Date().toISOString() };
+  let decision = decideImport(observation);
 
   for (const stale of decision.deleteJobs) {
     await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: stale, propagationPolicy: 'Background' }));
   }
   if (decision.createJob && secret) {
-    try {
-      await ctx.api.batch.createNamespacedJob({ namespace, body: buildImportJob(cr, secret, ctx.runnerPod) });
-    } catch (err) {
-      if (httpStatus(err) !== 409) throw err; // already created by an earlier pass: the name is per generation
-    }
+    const refused = await createImportJob(ctx, buildImportJob(cr, secret, ctx.runnerPod));
+    // A Job the API server refuses (its pod template, shaped by spec.runner, is invalid) fails the run like a bad spec.
+    if (refused) decision = decideImport({ ...observation, specError: refused });
   }
   if (decision.status.phase === 'Running' && secret) {
     const progress = await readImportProgress(ctx.pools.forCredentials(secret), namespace, name, cr.status?.progress).catch(() => undefined);
@@ -82,6 +85,19 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   }
   // Live progress: pg_stat_progress_copy is read every few seconds while the Job runs (Job changes requeue anyway).
   if (decision.status.phase === 'Running') ctx.queue.addAfter(key, 5000);
+}
+
+/** Creates the import's Job; returns the API server's reason when it refuses the Job as invalid. */
+async function createImportJob(ctx: ControllerContext, job: V1Job): Promise<string | undefined> {
+  try {
+    await ctx.api.batch.createNamespacedJob({ namespace: job.metadata?.namespace ?? '', body: job });
+  } catch (err) {
+    if (httpStatus(err) === 409) return undefined; // already created by an earlier pass: the name is per generation
+    const refused = refusedChildMessage(err, `the import's Job`);
+    if (refused) return refused;
+    throw err;
+  }
+  return undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DatabaseSecret } from '../database/database-secret.js';
 import { SOURCE_MOUNT_DIR } from '../../runners/shared/source-mount.js';
 import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
 import { boundedName } from '../kube/ownership.js';
-import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
+import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodTemplate, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
 
 export type CsvImport = CustomResource<CsvImportSpec, CsvImportStatus>;
 
@@ -72,10 +72,9 @@ export function buildImportJob(cr: CsvImport, secret: DatabaseSecret, pod: Runne
       activeDeadlineSeconds: cr.spec.activeDeadlineSeconds,
       ttlSecondsAfterFinished: cr.spec.ttlSecondsAfterFinished,
       podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'import', operator: 'In', values: [...FINAL_EXIT_REASONS.keys()] } }] },
-      template: {
-        metadata: { labels },
-        spec: runnerPodSpec(container, { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, ...(source.volume ? { volumes: [source.volume] } : {}) }),
-      },
+      template: runnerPodTemplate(pod, {
+        container, labels, override: cr.spec.runner, restartPolicy: 'Never', terminationGracePeriodSeconds: 30, ...(source.volume ? { volumes: [source.volume] } : {}),
+      }),
     },
   };
 }

@@ -1,5 +1,6 @@
-import type { V1Container, V1EnvVar, V1PodSecurityContext, V1PodSpec } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1PodSecurityContext, V1PodSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { DatabaseSecret } from '../database/database-secret.js';
+import { effectiveRunnerOptions, type RunnerPodOptions } from './runner-pod-options.js';
 
 /** What every runner pod shares: image, identity, database env and a restricted security context. */
 export interface RunnerPodSettings {
@@ -7,6 +8,8 @@ export interface RunnerPodSettings {
   imagePullPolicy?: string;
   /** Port for the runner's /metrics; undefined serves none (the default when pods share a host, as in tests). */
   metricsPort: number | undefined;
+  /** What every runner pod gets unless its CR's spec.runner says otherwise (--runner-pod-defaults-file); none: {}. */
+  defaults?: RunnerPodOptions;
 }
 
 /** Labels on everything the operator creates. */
@@ -52,27 +55,63 @@ export function runnerContainer(settings: RunnerPodSettings, command: 'import' |
     // The import writes its summary to /dev/termination-log; if it dies before that, the log tail explains why.
     terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
   };
 }
 
-/** The pod spec around a runner container: no API access, no service links, restricted security. */
-export function runnerPodSpec(container: V1Container, extra: Pick<V1PodSpec, 'restartPolicy' | 'terminationGracePeriodSeconds'> & { volumes?: V1PodSpec['volumes'] }): V1PodSpec {
+/** What a runner pod template is made of, besides the operator's defaults. */
+export interface RunnerPodParts {
+  container: V1Container;
+  /** The operator's labels; they win over any from spec.runner or the defaults. */
+  labels: Record<string, string>;
+  /** The CR's spec.runner. */
+  override: RunnerPodOptions | undefined;
+  restartPolicy: string;
+  terminationGracePeriodSeconds: number;
+  volumes?: V1PodSpec['volumes'];
+}
+
+/**
+ * The pod template around a runner container: the resources, scheduling and metadata of the defaults and the CR's
+ * spec.runner (effectiveRunnerOptions), and always the operator's own security: no API access, no service links,
+ * the restricted security context, which neither can set.
+ */
+export function runnerPodTemplate(settings: RunnerPodSettings, parts: RunnerPodParts): V1PodTemplateSpec {
+  const { labels, annotations, resources, nodeSelector, tolerations, affinity, priorityClassName, imagePullSecrets } =
+    effectiveRunnerOptions(settings.defaults ?? {}, parts.override);
   return {
-    ...extra,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: POD_SECURITY,
-    containers: [container],
-    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...(extra.volumes ?? [])],
+    metadata: { labels: { ...labels, ...parts.labels } as Record<string, string>, ...(annotations ? { annotations: annotations as Record<string, string> } : {}) },
+    spec: {
+      restartPolicy: parts.restartPolicy,
+      terminationGracePeriodSeconds: parts.terminationGracePeriodSeconds,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: POD_SECURITY,
+      containers: [{ ...parts.container, resources: resources as V1Container['resources'] }],
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...(parts.volumes ?? [])],
+      ...(isSet(nodeSelector) ? { nodeSelector: nodeSelector as Record<string, string> } : {}),
+      ...(isSet(tolerations) ? { tolerations } : {}),
+      ...(isSet(affinity) ? { affinity } : {}),
+      ...(priorityClassName ? { priorityClassName } : {}),
+      ...(isSet(imagePullSecrets) ? { imagePullSecrets } : {}),
+    },
   };
 }
 
-/** BULKHEAD_SPEC, BULKHEAD_NAME and BULKHEAD_NAMESPACE: how the operator hands a runner its configuration. */
-export function specEnv(spec: unknown, namespace: string, name: string): V1EnvVar[] {
+/** Whether a setting says anything: an empty list or map (the chart's defaults, or a CR clearing one) says nothing. */
+function isSet(value: object | undefined): value is object {
+  return value !== undefined && Object.keys(value).length > 0;
+}
+
+/**
+ * BULKHEAD_SPEC, BULKHEAD_NAME and BULKHEAD_NAMESPACE: how the operator hands a runner its configuration. spec.runner
+ * stays out: it shapes the pod, which is the operator's business, not the runner's.
+ */
+export function specEnv(spec: object, namespace: string, name: string): V1EnvVar[] {
+  const forRunner: Record<string, unknown> = { ...spec };
+  delete forRunner.runner;
   return [
-    { name: 'BULKHEAD_SPEC', value: JSON.stringify(spec) },
+    { name: 'BULKHEAD_SPEC', value: JSON.stringify(forRunner) },
     { name: 'BULKHEAD_NAME', value: name },
     { name: 'BULKHEAD_NAMESPACE', value: namespace },
   ];

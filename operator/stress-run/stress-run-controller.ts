@@ -1,10 +1,12 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { budgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
 import { describeWait } from '../budget/server-budget.js';
 import type { ControllerContext } from '../controller-context.js';
 import { resolveDatabase } from '../database/resolve-database.js';
 import { unlessNotFound } from '../kube/api-errors.js';
+import { refusedChildMessage } from '../pods/child-refused.js';
+import { runnerSpecError } from '../pods/runner-pod-options.js';
 import { controlledBy } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
@@ -26,7 +28,8 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
     requeueServer(ctx, key);
     return;
   }
-  const { secret, specError, secretRefused } = await resolveDatabase(ctx.secrets, namespace, cr.spec);
+  const runnerError = runnerSpecError(cr.spec.runner);
+  const { secret, specError, secretRefused } = runnerError ? { specError: runnerError } : await resolveDatabase(ctx.secrets, namespace, cr.spec);
   let grant = { workers: 0, message: undefined as string | undefined };
   let accuracy: BudgetAccuracy | undefined;
   let queue;
@@ -52,14 +55,18 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
   // Worker pods are listed, not watched (a pod cache would dwarf the rest), and only while fewer are ready than wanted.
   const wanted = deployment?.spec?.replicas ?? 0;
   const pods = wanted > (deployment?.status?.readyReplicas ?? 0) ? (await ctx.api.core.listNamespacedPod({ namespace, labelSelector: workerSelector(cr) })).items : [];
-  const decision = decideStressRun({ cr, deployment, grant, budgetAccuracy: accuracy, specError, secretRefused, queue, podTrouble: podsTrouble(pods), now: new Date().toISOString() });
+  const observation = { cr, deployment, grant, budgetAccuracy: accuracy, specError, secretRefused, queue, podTrouble: podsTrouble(pods), now: new Date().toISOString() };
+  let decision = decideStressRun(observation);
 
+  let applied = false;
   if (decision.replicas !== undefined && secret) {
-    const body = buildWorkerDeployment(cr, secret, ctx.runnerPod, decision.replicas);
-    // Server-side apply with force: the operator owns replicas, so a hand edit of them is put back.
-    await ctx.api.objects.patch(body, undefined, undefined, 'bulkhead-operator', true, PatchStrategy.ServerSideApply);
-  } else if (decision.replicas === 0 && deployment) {
-    // No usable Secret to build the Deployment from: stop the workers that run without touching the rest.
+    const refused = await applyWorkers(ctx, buildWorkerDeployment(cr, secret, ctx.runnerPod, decision.replicas));
+    // A Deployment the API server refuses (its pod template, shaped by spec.runner, is invalid) stops the run like a bad spec.
+    if (refused) decision = decideStressRun({ ...observation, specError: refused });
+    else applied = true;
+  }
+  if (!applied && decision.replicas === 0 && deployment) {
+    // No usable Secret or pod template to build the Deployment from: stop the workers that run without touching the rest.
     await ctx.api.apps.patchNamespacedDeployment({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } } }, MERGE_PATCH);
   }
   await writeStatus(ctx.api.custom, 'StressRun', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
@@ -71,4 +78,18 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
   }
   const next = Math.min(ctx.config.observeIntervalMs, decision.endsInMs ?? Infinity);
   ctx.queue.addAfter(key, Math.max(100, next));
+}
+
+/** Server-side applies the workers' Deployment; returns the API server's reason when it refuses it as invalid. */
+async function applyWorkers(ctx: ControllerContext, body: V1Deployment): Promise<string | undefined> {
+  try {
+    // Server-side apply with force: the operator owns replicas, so a hand edit of them is put back. An apply
+    // refuses unknown fields (a typo in spec.runner.affinity) on its own.
+    await ctx.api.objects.patch(body, undefined, undefined, 'bulkhead-operator', true, PatchStrategy.ServerSideApply);
+    return undefined;
+  } catch (err) {
+    const refused = refusedChildMessage(err, "the workers' Deployment");
+    if (refused) return refused;
+    throw err;
+  }
 }

@@ -3,7 +3,7 @@ import type { StressRunSpec, StressRunStatus } from '../../runners/shared/genera
 import type { DatabaseSecret } from '../database/database-secret.js';
 import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
 import { boundedName } from '../kube/ownership.js';
-import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
+import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodTemplate, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
 
 export type StressRun = CustomResource<StressRunSpec, StressRunStatus>;
 
@@ -66,10 +66,9 @@ export function buildWorkerDeployment(cr: StressRun, secret: DatabaseSecret, pod
       replicas,
       selector: { matchLabels: labels },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
-      template: {
-        metadata: { labels },
-        spec: runnerPodSpec(runnerContainer(pod, 'worker', env), { restartPolicy: 'Always', terminationGracePeriodSeconds: 60 }),
-      },
+      template: runnerPodTemplate(pod, {
+        container: runnerContainer(pod, 'worker', env), labels, override: cr.spec.runner, restartPolicy: 'Always', terminationGracePeriodSeconds: 60,
+      }),
     },
   };
 }

@@ -13,7 +13,7 @@ const crdFiles: Record<Kind, string> = {
 };
 
 /** The subset of an OpenAPI v3 schema that the walkers below read. */
-interface Schema {
+export interface Schema {
   type?: string;
   properties?: Record<string, Schema>;
   additionalProperties?: Schema | boolean;
@@ -32,31 +32,39 @@ export function specSchema(kind: Kind): Schema {
   return version.schema.openAPIV3Schema.properties.spec;
 }
 
-const compiled = new Map<Kind, { schema: Schema; validate: ValidateFunction }>();
+const compiled = new WeakMap<Schema, ValidateFunction>();
+const specSchemas = new Map<Kind, Schema>();
 
-function compiledFor(kind: Kind): { schema: Schema; validate: ValidateFunction } {
-  let entry = compiled.get(kind);
-  if (!entry) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, validateFormats: false });
+function validatorFor(schema: Schema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    // strictTypes stays off: Kubernetes' int-or-string (anyOf integer or string, with a pattern beside it) is a
+    // schema the API server accepts and ajv's type check would refuse.
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, validateFormats: false });
     // Kubernetes' OpenAPI extensions carry no meaning for ajv; CEL rules are evaluated below.
     for (const keyword of ['x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys',
       'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-map-type']) {
       ajv.addKeyword(keyword);
     }
     ajv.addFormat('date-time', true).addFormat('int32', true).addFormat('int64', true);
-    const schema = specSchema(kind);
-    entry = { schema, validate: ajv.compile(schema) };
-    compiled.set(kind, entry);
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
   }
-  return entry;
+  return validate;
+}
+
+function specSchemaOf(kind: Kind): Schema {
+  let schema = specSchemas.get(kind);
+  if (!schema) specSchemas.set(kind, (schema = specSchema(kind)));
+  return schema;
 }
 
 function fieldPath(base: string, instancePath: string): string {
   return base + instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
 }
 
-function describeAjvError(e: ErrorObject): string {
-  const where = fieldPath('spec', e.instancePath);
+function describeAjvError(base: string, e: ErrorObject): string {
+  const where = fieldPath(base, e.instancePath);
   if (e.keyword === 'required') return `${where}.${String(e.params.missingProperty)}: Required value`;
   if (e.keyword === 'enum') {
     return `${where}: Unsupported value: supported values: ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
@@ -105,19 +113,29 @@ function celViolations(schema: Schema, value: unknown, path: string, out: string
 }
 
 /**
- * Validates and defaults a spec against the CRD schema, the way the API server does: unknown fields, OpenAPI
- * types, ranges and enums, then the CEL rules. Throws InvalidInputError naming every offending field.
+ * Defaults and checks a value against a schema from crds/, the way the API server does: unknown fields, OpenAPI
+ * types, ranges and enums, then the CEL rules. Returns the defaulted copy and every problem, each naming its field
+ * under `base` (spec, spec.runner, …).
+ */
+export function checkAgainstSchema<T>(schema: Schema, value: unknown, base: string): { value: T; problems: string[] } {
+  const validate = validatorFor(schema);
+  const copy: unknown = structuredClone(value ?? {});
+  const problems: string[] = [];
+  unknownFields(schema, copy, base, problems);
+  if (!validate(copy)) problems.push(...(validate.errors ?? []).map((e) => describeAjvError(base, e)));
+  if (problems.length === 0) celViolations(schema, copy, base, problems);
+  return { value: copy as T, problems: [...new Set(problems)] };
+}
+
+/**
+ * Validates and defaults a spec against the CRD schema, as the API server does. Throws InvalidInputError naming
+ * every offending field.
  * @param origin where the spec came from (a file name, BULKHEAD_SPEC, or flags), for the message
  */
 export function validateSpec<T>(kind: Kind, spec: unknown, origin: string): T {
-  const { schema, validate } = compiledFor(kind);
-  const copy: unknown = structuredClone(spec ?? {});
-  const problems: string[] = [];
-  unknownFields(schema, copy, 'spec', problems);
-  if (!validate(copy)) problems.push(...(validate.errors ?? []).map(describeAjvError));
-  if (problems.length === 0) celViolations(schema, copy, 'spec', problems);
+  const { value, problems } = checkAgainstSchema<T>(specSchemaOf(kind), spec, 'spec');
   if (problems.length > 0) {
-    throw new InvalidInputError(`${origin}: ${kind} spec is invalid:\n  ${[...new Set(problems)].join('\n  ')}`);
+    throw new InvalidInputError(`${origin}: ${kind} spec is invalid:\n  ${problems.join('\n  ')}`);
   }
-  return copy as T;
+  return value;
 }

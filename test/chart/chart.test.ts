@@ -3,25 +3,19 @@
  * test/tools/build-tools.sh; a missing tool fails the test with toolPath's message): lint, the rendered
  * objects for default values and for a namespaced, leader-elected, alerting variant, the CRDs against
  * crds/, and the alerts with `promtool check rules` and `promtool test rules` (test/chart/alerts.test.yaml).
+ * chart-values.test.ts checks the values schema and the runner pod values; chart-install.test.ts installs and
+ * upgrades the chart on a real API server.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, stringify } from 'yaml';
-import { toolPath } from '../harness/tools.js';
+import { stringify } from 'yaml';
+import { chart, flag, helmRender as render, ofKind, only, operatorContainer, parseManifests, releaseNamespace, repo, run, valuesFile, work, type Deployment, type Manifest } from './chart-render.js';
 import { ImportMetrics } from '../../runners/import/import-metrics.js';
 import { WorkerMetrics } from '../../runners/worker/worker-metrics.js';
 import { OperatorMetrics } from '../../operator/operator-metrics.js';
-
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const chart = join(repo, 'charts', 'bulkhead');
-const releaseNamespace = 'bulkhead-system';
-const work = mkdtempSync(join(tmpdir(), 'bulkhead-chart-'));
-process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 /** The variant: two namespaces, leader election asked for with one replica, the PrometheusRule on. */
 const variant = {
@@ -31,82 +25,19 @@ const variant = {
   serviceMonitor: { enabled: true },
 };
 
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-}
 interface PolicyRule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
 interface RbacRole extends Manifest { rules: PolicyRule[] }
 interface RbacBinding extends Manifest {
   roleRef: { kind: string; name: string };
   subjects: { kind: string; name: string; namespace?: string }[];
 }
-interface Probe { httpGet: { path: string; port: string | number } }
-interface Container {
-  image: string;
-  command?: string[];
-  args: string[];
-  env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } }; value?: string }[];
-  ports: { name: string; containerPort: number }[];
-  livenessProbe: Probe;
-  readinessProbe: Probe;
-  securityContext: Record<string, unknown>;
-  resources: { requests?: Record<string, string>; limits?: Record<string, string> };
-}
-interface Deployment extends Manifest {
-  spec: {
-    replicas: number;
-    strategy?: { type: string };
-    template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown>; containers: Container[]; hostNetwork?: boolean; dnsPolicy?: string } };
-  };
-}
 interface PrometheusRule extends Manifest {
   spec: { groups: { name: string; rules: { alert: string; expr: string }[] }[] };
 }
 
-function run(tool: string, args: string[]): string {
-  const path = toolPath(tool);
-  try {
-    return execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`${tool} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
-  }
-}
-
-function valuesFile(name: string, values: object): string {
-  const file = join(work, `${name}.yaml`);
-  writeFileSync(file, stringify(values));
-  return file;
-}
-
-/** `helm template` of the chart, as parsed objects. */
-function render(values: object = {}): Manifest[] {
-  const out = run('helm', ['template', 'bulkhead', chart, '--namespace', releaseNamespace, '--values', valuesFile('render', values)]);
-  return parseAllDocuments(out).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
-}
-
-function ofKind<T extends Manifest>(objects: Manifest[], kind: string): T[] {
-  return objects.filter((o) => o.kind === kind) as T[];
-}
-
-function only<T extends Manifest>(objects: Manifest[], kind: string): T {
-  const found = ofKind<T>(objects, kind);
-  assert.equal(found.length, 1, `expected one ${kind}, got ${found.length}`);
-  return found[0]!;
-}
-
-function operatorContainer(objects: Manifest[]): Container {
-  const containers = only<Deployment>(objects, 'Deployment').spec.template.spec.containers;
-  assert.equal(containers.length, 1);
-  return containers[0]!;
-}
-
-/** The value after a flag in an args list, or undefined when the flag is absent. */
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i < 0 ? undefined : args[i + 1];
+/** The ClusterRoles that grant the operator something: all but the aggregated -view and -edit roles for users. */
+function operatorClusterRoles(objects: Manifest[]): RbacRole[] {
+  return ofKind<RbacRole>(objects, 'ClusterRole').filter((r) => !/-(view|edit)$/.test(r.metadata.name));
 }
 
 /** Rules as comparable strings, one per (group, resource), e.g. "batch/jobs: create,delete,get". */
@@ -145,6 +76,7 @@ test('default values: one operator replica, no leader election, replaced rather 
   assert.equal(c.image, 'bulkhead:0.1.0');
   assert.deepEqual(c.args, [
     'operator', '--namespaces', releaseNamespace, '--port', '8080', '--runner-image', 'bulkhead:0.1.0', '--image-pull-policy', 'IfNotPresent',
+    '--runner-metrics-port', '9090', '--runner-pod-defaults-file', '/etc/bulkhead/runner-pod-defaults.yaml',
     '--observe-interval-seconds', '10', '--headroom', '10%',
   ]);
   assert.deepEqual(c.command, ['/usr/bin/tini', '--', 'node', '--optimize-for-size', '--max-semi-space-size=1', '/app/dist/runners/cli.js'], 'tini as PID 1, then node with the V8 flags the operator benchmark uses');
@@ -177,7 +109,7 @@ test('default values: the release namespace only, with a Role of exactly the rul
   const sa = only(objects, 'ServiceAccount');
   assert.equal(only<Deployment>(objects, 'Deployment').spec.template.spec.serviceAccountName, sa.metadata.name);
   assert.equal(flag(operatorContainer(objects).args, '--namespaces'), releaseNamespace, 'the operator watches the release namespace only');
-  assert.deepEqual(ofKind(objects, 'ClusterRole'), [], 'no ClusterRole: no cluster-wide get on Secrets, no Jobs or Deployments everywhere');
+  assert.deepEqual(operatorClusterRoles(objects), [], 'no ClusterRole: no cluster-wide get on Secrets, no Jobs or Deployments everywhere');
   assert.deepEqual(ofKind(objects, 'ClusterRoleBinding'), []);
   const role = only<RbacRole>(objects, 'Role');
   assert.equal(role.metadata.namespace, releaseNamespace);
@@ -191,18 +123,21 @@ test('default values: the release namespace only, with a Role of exactly the rul
 test('clusterWide: true watches every namespace with a ClusterRole, and refuses a namespaces list beside it', () => {
   const objects = render({ clusterWide: true });
   assert.equal(flag(operatorContainer(objects).args, '--namespaces'), undefined, 'no --namespaces: every namespace');
-  assert.deepEqual(flatten(only<RbacRole>(objects, 'ClusterRole').rules), expectedRules);
+  const [clusterRole, ...more] = operatorClusterRoles(objects);
+  assert.ok(clusterRole && more.length === 0, 'one ClusterRole for the operator');
+  assert.deepEqual(flatten(clusterRole.rules), expectedRules);
   const binding = only<RbacBinding>(objects, 'ClusterRoleBinding');
-  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: only(objects, 'ClusterRole').metadata.name });
+  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata.name });
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: only(objects, 'ServiceAccount').metadata.name, namespace: releaseNamespace }]);
   assert.deepEqual(ofKind(objects, 'Role'), []);
   assert.throws(() => render({ clusterWide: true, namespaces: ['etl'] }), /clusterWide: true watches every namespace; leave namespaces empty/);
 });
 
-test('runner pull policy, extra env and hostNetwork pass through to the operator pod', () => {
-  const objects = render({ runnerImagePullPolicy: 'Never', hostNetwork: true, extraEnv: [{ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' }] });
+test('runner pull policy, extra env, extra args and hostNetwork pass through to the operator pod', () => {
+  const objects = render({ runner: { imagePullPolicy: 'Never' }, hostNetwork: true, extraEnv: [{ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' }], extraArgs: ['--resync-seconds', '60'] });
   const c = operatorContainer(objects);
   assert.equal(flag(c.args, '--image-pull-policy'), 'Never');
+  assert.deepEqual(c.args.slice(-2), ['--resync-seconds', '60'], 'extraArgs come last');
   assert.deepEqual(c.env.at(-1), { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' });
   const pod = only<Deployment>(objects, 'Deployment').spec.template.spec;
   assert.equal(pod.hostNetwork, true);
@@ -212,7 +147,7 @@ test('runner pull policy, extra env and hostNetwork pass through to the operator
 test('a namespaces list: --namespaces a,b, and a Role and RoleBinding in each namespace instead of any ClusterRole', () => {
   const objects = render({ namespaces: variant.namespaces });
   assert.equal(flag(operatorContainer(objects).args, '--namespaces'), 'etl,loadtest');
-  assert.deepEqual(ofKind(objects, 'ClusterRole'), []);
+  assert.deepEqual(operatorClusterRoles(objects), []);
   assert.deepEqual(ofKind(objects, 'ClusterRoleBinding'), []);
   const roles = ofKind<RbacRole>(objects, 'Role');
   assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ['etl', 'loadtest']);
@@ -256,7 +191,7 @@ test('runner pods get no API access: the only ServiceAccount is the operator\'s,
 });
 
 test('the runner image defaults to the operator image and can be set apart', () => {
-  const args = operatorContainer(render({ image: { repository: 'registry.example/bulkhead', tag: '1.2.3' }, runnerImage: 'registry.example/runner:9' })).args;
+  const args = operatorContainer(render({ image: { repository: 'registry.example/bulkhead', tag: '1.2.3' }, runner: { image: 'registry.example/runner:9' } })).args;
   assert.equal(flag(args, '--runner-image'), 'registry.example/runner:9');
   assert.equal(operatorContainer(render({ image: { repository: 'registry.example/bulkhead', tag: '1.2.3' } })).image, 'registry.example/bulkhead:1.2.3');
 });
@@ -273,20 +208,27 @@ test('a metrics Service always; the ServiceMonitor and PrometheusRule only when 
   assert.equal(only(on, 'PrometheusRule').metadata.namespace, releaseNamespace);
 });
 
-test('the chart\'s CRDs are exactly the files in crds/, and helm installs them', () => {
+test('the chart renders exactly the CRDs in crds/, kept on uninstall, unless crds.install is false', () => {
+  // files/crds/ is a copy of crds/ and the runner fields of values.schema.json are spec.runner's: the sync script says so.
+  const check = execFileSync(process.execPath, [join(repo, 'scripts', 'sync-chart-crds.mjs'), '--check'], { encoding: 'utf8' });
+  assert.match(check, /in step with crds\//);
   const sourceDir = join(repo, 'crds');
-  const chartDir = join(chart, 'crds');
-  const names = readdirSync(sourceDir).sort();
-  const fix = 'run `npm run chart:sync-crds` and commit the copies';
-  assert.deepEqual(readdirSync(chartDir).sort(), names, fix);
-  for (const name of names) {
-    assert.equal(readFileSync(join(chartDir, name), 'utf8'), readFileSync(join(sourceDir, name), 'utf8'), `charts/bulkhead/crds/${name}: ${fix}`);
+  const names = readdirSync(sourceDir).filter((n) => n.endsWith('.yaml')).sort();
+  assert.deepEqual(readdirSync(join(chart, 'files', 'crds')).sort(), names);
+  // What `helm install` and `helm upgrade` apply: the CRDs as templates, each with the chart's labels and the keep policy.
+  const rendered = ofKind<Manifest & { metadata: { annotations: Record<string, string>; labels: Record<string, string> } }>(render(), 'CustomResourceDefinition');
+  const source = names.flatMap((n) => parseManifests(readFileSync(join(sourceDir, n), 'utf8')));
+  assert.equal(rendered.length, source.length);
+  for (const crd of rendered) {
+    assert.deepEqual(crd.metadata.annotations, { 'helm.sh/resource-policy': 'keep' }, crd.metadata.name);
+    assert.equal(crd.metadata.labels['app.kubernetes.io/managed-by'], 'Helm');
+    const metadata: Partial<typeof crd.metadata> = { ...crd.metadata };
+    delete metadata.annotations;
+    delete metadata.labels;
+    assert.deepEqual({ ...crd, metadata }, source.find((s) => s.metadata.name === crd.metadata.name), crd.metadata.name);
   }
-  // What `helm install` applies: the CRDs helm loaded from the chart, as objects.
-  const installed = parseAllDocuments(run('helm', ['template', 'bulkhead', chart, '--include-crds']))
-    .map((d) => d.toJS() as Manifest | null).filter((m) => m?.kind === 'CustomResourceDefinition');
-  const source = names.flatMap((n) => parseAllDocuments(readFileSync(join(sourceDir, n), 'utf8')).map((d) => d.toJS() as unknown));
-  assert.deepEqual(installed, source);
+  assert.deepEqual(ofKind(render({ crds: { install: false } }), 'CustomResourceDefinition'), []);
+  assert.equal(readdirSync(chart).includes('crds'), false, 'no crds/ folder, which helm would install besides the templates and never upgrade');
 });
 
 function renderedRules(): PrometheusRule['spec'] {
@@ -353,9 +295,11 @@ test('every metric an alert reads is one of DESIGN.md\'s', () => {
 });
 
 test('the Grafana dashboard ConfigMap: off by default; when on, valid JSON whose panels read only DESIGN.md\'s metrics', () => {
-  assert.deepEqual(ofKind(render(), 'ConfigMap'), []);
-  const configMap = only<Manifest & { data: Record<string, string>; metadata: { labels: Record<string, string> } }>(
-    render({ grafanaDashboard: { enabled: true } }), 'ConfigMap');
+  const dashboards = (objects: Manifest[]) => ofKind<Manifest & { data: Record<string, string>; metadata: { labels: Record<string, string> } }>(objects, 'ConfigMap')
+    .filter((c) => c.metadata.name.endsWith('-dashboard'));
+  assert.deepEqual(dashboards(render()), []);
+  const [configMap] = dashboards(render({ grafanaDashboard: { enabled: true } }));
+  assert.ok(configMap);
   assert.equal(configMap.metadata.labels.grafana_dashboard, '1');
   const dashboard = JSON.parse(configMap.data['bulkhead.json'] ?? '') as { panels: { title: string; targets: { expr: string }[] }[] };
   const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));

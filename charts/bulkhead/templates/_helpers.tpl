@@ -1,15 +1,36 @@
-{{/* The base name of every object: the release name, or "<release>-bulkhead" when it does not say bulkhead. */}}
+{{/* The chart's name: nameOverride, or "bulkhead". */}}
+{{- define "bulkhead.name" -}}
+{{- .Values.nameOverride | default .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+The base name of every object: fullnameOverride, or the release name, or "<release>-<name>" when the release name
+does not contain the name.
+*/}}
 {{- define "bulkhead.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "bulkhead.name" . -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The operator's ServiceAccount: serviceAccount.name, or the fullname. */}}
+{{- define "bulkhead.serviceAccountName" -}}
+{{- if and (not .Values.serviceAccount.create) (not .Values.serviceAccount.name) -}}
+{{- fail "serviceAccount.create: false needs serviceAccount.name, the ServiceAccount the operator runs as" -}}
+{{- end -}}
+{{- .Values.serviceAccount.name | default (include "bulkhead.fullname" .) -}}
 {{- end -}}
 
 {{/* Labels that select the operator's pods; they must never change across upgrades. */}}
 {{- define "bulkhead.selectorLabels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "bulkhead.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: operator
 {{- end -}}
@@ -77,4 +98,12 @@ ClusterRole (clusterWide).
 - apiGroups: ["", events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+{{- end -}}
+
+{{/*
+The runner pod defaults file (--runner-pod-defaults-file): the runner values that are spec.runner's fields. The
+operator checks it against spec.runner's schema when it starts.
+*/}}
+{{- define "bulkhead.runnerPodDefaults" -}}
+{{- omit .Values.runner "image" "imagePullPolicy" "metricsPort" | toYaml -}}
 {{- end -}}
