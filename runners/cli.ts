@@ -24,7 +24,10 @@ export const program = declareLogFlags(new Command()
       logFailure('cli', `${message.trim().replace(/^error: /, '')} (run with --help for usage)`);
     },
   })
-  .hook('preAction', () => configureLogs(currentLogSettings()));
+  .hook('preAction', () => configureLogs(currentLogSettings()))
+  // A usage error (an unknown flag, a missing argument) is invalid input: exit 2, as for a bad spec. Set before the
+  // commands are declared, so that each of them inherits it. --help and --version still exit 0.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 function currentLogSettings(): ReturnType<typeof logSettings> {
   return logSettings(program.opts<LogFlags>(), process.stderr.isTTY === true);

@@ -93,3 +93,17 @@ test('queue init needs no processor: it adds what every processor needs, and not
   const worker = await runCli(['worker', '--table', 'jobs', '--processor', 'noop', '--drain'], { env: { DATABASE_URL: db.url } });
   assert.equal(worker.code, 0, worker.stderr);
 });
+
+test('a usage error (an unknown flag, a missing value) exits 2 with one error record naming it; --help exits 0', async () => {
+  for (const args of [['import', '--bogus'], ['worker', '--batch-size'], ['operator', '--nope']]) {
+    const result = await runCli(['--log-format', 'json', ...args]);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    const records = linesOf(result.stderr).map((line) => JSON.parse(line) as { level: number; msg: string });
+    assert.equal(records.length, 1, result.stderr);
+    assert.equal(records[0]?.level, 50);
+    assert.match(records[0]?.msg ?? '', /--bogus|--batch-size|--nope/);
+  }
+  const help = await runCli(['import', '--help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /--file/);
+});
