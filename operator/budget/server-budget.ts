@@ -18,7 +18,7 @@ export function budgetServer(snapshot: ServerSnapshot, headroom: Headroom, claim
   return { capacity, ledger: grantConnections(capacity.capacity, claims), visibility: snapshot.visibility };
 }
 
-/** The message a waiting claim shows, with the numbers (DESIGN.md: Pending with InsufficientConnections). */
+/** The message a waiting claim shows, with the numbers (Pending with BudgetAdmitted=False, reason InsufficientConnections). */
 export function describeWait(budget: ServerBudget, key: string): string | undefined {
   const wait = budget.ledger.waiting.get(key);
   if (!wait) return undefined;

@@ -5,7 +5,7 @@ import { findCondition, setCondition, type Condition } from '../conditions.js';
 import { SECRET_NOT_LABELLED } from '../database/database-secret.js';
 import { applyPodTrouble, POD_BLOCKED } from '../pods/pod-blocked.js';
 import { podsTrouble } from '../pods/pod-trouble.js';
-import { importJobName, type CsvImport } from './import-job.js';
+import { FINAL_EXIT_REASONS, importJobName, type CsvImport } from './import-job.js';
 import { latestPodOutcome } from './termination-summary.js';
 
 /** What the controller saw for one CsvImport. */
@@ -163,7 +163,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
     const blocked = findCondition(conditions, POD_BLOCKED);
     const neverStarted = blocked?.status === 'True' ? `; its pod never started (${blocked.reason}: ${blocked.message})` : '';
     const why = s?.error ?? (outcome ? `exit code ${outcome.exitCode}${outcome.message ? `: ${outcome.message.slice(-1000)}` : ''}` : `${jobFailureMessage(current)}${neverStarted}`);
-    const reason = outcome?.exitCode === 2 ? 'InvalidInput' : 'JobFailed';
+    const reason = (outcome && FINAL_EXIT_REASONS.get(outcome.exitCode)) ?? 'JobFailed';
     podBlocked({ reason: 'JobEnded', message: `Job ${jobName} ended` });
     cond('Succeeded', 'False', reason, why);
     events.push({ type: 'Warning', reason, message: why });

@@ -10,6 +10,12 @@ import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodSpec, specEnv, type 
 export type CsvImport = CustomResource<CsvImportSpec, CsvImportStatus>;
 
 /**
+ * The exit codes of `bulkhead import` that a retry cannot change, each with the reason of the Failed condition it
+ * gives: 2, bad input (nothing is merged); 3, a row the target refused mid-merge (the chunks before it are merged).
+ */
+export const FINAL_EXIT_REASONS: ReadonlyMap<number, string> = new Map([[2, 'InvalidInput'], [3, 'RowRefused']]);
+
+/**
  * The label that ties a Job (and its pods) to its CsvImport, for `kubectl get -l`: the CR's boundedName. Which Jobs
  * are the CR's is told by their controller owner reference, never by this label (see ownership.ts).
  */
@@ -42,9 +48,9 @@ function sourceVolume(source: CsvImportSpec['source']): { volume?: V1Volume; mou
 }
 
 /**
- * The Job that runs `bulkhead import` for the CR's current generation. Exit code 2 (invalid input, nothing
- * merged) fails the Job at once through a podFailurePolicy; other failures are retried up to backoffLimit,
- * which is safe because an import is re-runnable.
+ * The Job that runs `bulkhead import` for the CR's current generation. Exit codes 2 (invalid input, nothing merged)
+ * and 3 (a row the target refused during the merge) fail the Job at once through a podFailurePolicy: a retry would
+ * meet the same rows. Other failures are retried up to backoffLimit, which is safe because an import is re-runnable.
  */
 export function buildImportJob(cr: CsvImport, secret: DatabaseSecret, pod: RunnerPodSettings): V1Job {
   const name = importJobName(cr);
@@ -65,7 +71,7 @@ export function buildImportJob(cr: CsvImport, secret: DatabaseSecret, pod: Runne
       backoffLimit: 2,
       activeDeadlineSeconds: cr.spec.activeDeadlineSeconds,
       ttlSecondsAfterFinished: cr.spec.ttlSecondsAfterFinished,
-      podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'import', operator: 'In', values: [2] } }] },
+      podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'import', operator: 'In', values: [...FINAL_EXIT_REASONS.keys()] } }] },
       template: {
         metadata: { labels },
         spec: runnerPodSpec(container, { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, ...(source.volume ? { volumes: [source.volume] } : {}) }),

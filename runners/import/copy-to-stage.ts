@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Session } from '../shared/session.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { BulkheadError, InvalidInputError } from '../shared/errors.js';
 import { CopyRowStream, type FramingCounts, type Reject } from './copy-rows.js';
 import { parseCopySkip } from './copy-skips.js';
 import { RecordChecks, type KeyOrder, type RecordCheckPlan } from './record-checks.js';
@@ -51,9 +51,10 @@ export interface CopyTarget {
 export async function copyToStage(session: Session, body: Readable, target: CopyTarget, stop: AbortSignal, onProgress: (counts: FramingCounts) => void): Promise<CopyResult> {
   const rejects: Reject[] = [];
   const skipped: SkippedRow[] = [];
+  let abandoned: InvalidInputError | undefined;
   const overLimit = (): void => {
     if (rejects.length + skipped.length > target.maxRejected) {
-      rows.destroy(new InvalidInputError(`${target.file}: more than ${target.maxRejected} bad rows (errors.maxRejected); nothing was merged`));
+      rows.destroy(abandoned ??= new InvalidInputError(`${target.file}: more than ${target.maxRejected} bad rows (errors.maxRejected); nothing was merged`));
     }
   };
   const rows = new CopyRowStream(target.format, target.columns, target.firstDataLine, (reject) => {
@@ -84,7 +85,9 @@ export async function copyToStage(session: Session, body: Readable, target: Copy
     await pipeline(body, rows, copy, { signal: stop });
   } catch (err) {
     session.checkStopped();
-    if (err instanceof InvalidInputError) return result(0);
+    if (abandoned) return result(0);
+    // The source's own limits (source-limits.ts) already say what happened, and carry their exit code.
+    if (err instanceof BulkheadError) throw err;
     throw new Error(`while copying ${target.file} into staging`, { cause: err });
   } finally {
     session.client.off('notice', onNotice);

@@ -24,6 +24,8 @@ export interface ImportFlags extends DatabaseUrlFlags {
   metricsPort?: string;
   progressInterval?: string;
   httpTimeout?: string;
+  maxBytes?: string;
+  sourceDeadline?: string;
   sourceDir?: string;
 }
 
@@ -42,6 +44,8 @@ export function declareImportFlags(cmd: Command): Command {
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port while running')
     .option('--progress-interval <seconds>', 'seconds between progress lines on stderr', '5')
     .option('--http-timeout <seconds>', 'seconds an http(s) source may stall', '30')
+    .option('--max-bytes <n>', 'the most bytes of CSV read from the source, after gunzip (spec.source.maxBytes; default 10 GiB)')
+    .option('--source-deadline <seconds>', 'seconds to read the source to its end (spec.source.deadlineSeconds; default 1800)')
     .option('--source-dir <dir>', 'where a configMap key or persistentVolumeClaim path of spec.source is looked up', SOURCE_MOUNT_DIR);
 }
 
@@ -50,8 +54,14 @@ function applyFlags(spec: Record<string, unknown>, flags: ImportFlags): Record<s
   const out = structuredClone(spec) as Record<string, Record<string, unknown> | undefined> & Record<string, unknown>;
   const section = (name: string): Record<string, unknown> => (out[name] = { ...(out[name] ?? {}) } as Record<string, unknown>);
   if (flags.file !== undefined && flags.url !== undefined) throw new InvalidInputError('--file and --url: give one source, not both');
-  if (flags.file !== undefined) out.source = { path: flags.file };
-  if (flags.url !== undefined) out.source = { url: flags.url };
+  // A source given by flag replaces the manifest's, but not the limits set on it.
+  const limits = Object.fromEntries(Object.entries(out.source ?? {}).filter(([field]) => field === 'maxBytes' || field === 'deadlineSeconds'));
+  if (flags.file !== undefined) out.source = { ...limits, path: flags.file };
+  if (flags.url !== undefined) out.source = { ...limits, url: flags.url };
+  const maxBytesFlag = numberFlag(flags.maxBytes, '--max-bytes', { integer: true });
+  if (maxBytesFlag !== undefined) section('source').maxBytes = maxBytesFlag;
+  const deadlineFlag = numberFlag(flags.sourceDeadline, '--source-deadline', { integer: true });
+  if (deadlineFlag !== undefined) section('source').deadlineSeconds = deadlineFlag;
   if (flags.table !== undefined) section('target').table = flags.table;
   if (flags.key !== undefined) section('target').key = flags.key.split(',').map((k) => k.trim()).filter((k) => k !== '');
   const maxRejected = numberFlag(flags.maxRejected, '--max-rejected', { integer: true });
@@ -85,6 +95,10 @@ export function sourceOf(spec: CsvImportSpec, origin: string, sourceDir: string 
 export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): { config: ImportConfig; source: SourceRef } {
   const manifest = loadManifest('CsvImport', flags.manifest, env);
   const raw = applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags);
+  if (raw.source === undefined) {
+    throw new InvalidInputError(`${manifest.origin}: no CSV to import: give --file PATH (- for standard input), --url URL, `
+      + 'or --manifest FILE, a CsvImport whose spec.source names one');
+  }
   const spec = validateSpec<CsvImportSpec>('CsvImport', raw, manifest.origin);
   const name = flags.name ?? (manifest.name || spec.target.table);
   const source = sourceOf(spec, manifest.origin, flags.sourceDir);
@@ -104,6 +118,7 @@ export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): {
       metricsPort,
       progressIntervalMs: (numberFlag(flags.progressInterval, '--progress-interval', { positive: true }) ?? 5) * 1000,
       httpTimeoutSeconds: numberFlag(flags.httpTimeout, '--http-timeout', { positive: true }) ?? 30,
+      sourceLimits: { maxBytes: spec.source.maxBytes, deadlineSeconds: spec.source.deadlineSeconds },
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { CsvImportSpec } from '../shared/generated/csvimport.js';
 import type { ConnectionSettings } from '../shared/connection.js';
+import type { SourceLimits } from './source-limits.js';
 
 /** How the CSV is written (spec.format, defaulted). */
 export type CsvFormat = CsvImportSpec['format'];
@@ -24,4 +25,6 @@ export interface ImportConfig {
   progressIntervalMs: number;
   /** Seconds an http(s) source may stall before the import gives up. */
   httpTimeoutSeconds: number;
+  /** How many bytes of CSV the source may hold, and how long reading it may take (spec.source, defaulted). */
+  sourceLimits: SourceLimits;
 }

@@ -30,7 +30,7 @@ export async function importMain(flags: ImportFlags, env: NodeJS.ProcessEnv): Pr
     code = exitCodeOf(err);
     summary.phase = 'Failed';
     summary.error ??= describeError(err);
-    process.stderr.write(`bulkhead import: ${describeError(err)}\n`);
+    log.error({ event: 'failed' }, describeError(err));
   } finally {
     writeSummary(summary, flags.summaryFile);
     server?.close();

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
-/** The import runner's metrics (DESIGN.md), on a private registry. */
+/** The import runner's metrics (docs/reference/metrics.md is generated from them), on a private registry. */
 export class ImportMetrics {
   readonly registry = new Registry();
   private readonly rows = new Counter({

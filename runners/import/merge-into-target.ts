@@ -4,7 +4,12 @@ import type { ImportPlan } from './import-plan.js';
 import { mergeChunk, type MergeOptions } from './sql/merge-chunk.js';
 import { recordImportProgress } from './sql/record-import-progress.js';
 import type { MergeSource } from './sql/merge-source.js';
+import { countMergedRows } from './sql/count-merged-rows.js';
+import { isDataError, type DataError } from './data-error.js';
+import { explainRefusal, type MergedBefore, type RefusalContext } from './merge-refusal.js';
+import { MergeRefusedError } from '../shared/errors.js';
 import { droppableIndexes, dropIndex, insertAll, lockTarget, targetHasRows } from './sql/fast-path.js';
+import { countNoun } from '../shared/count-noun.js';
 
 /** Rows written by the merge. */
 export interface MergeCounts {
@@ -27,35 +32,62 @@ export interface MergeSettings extends MergeOptions {
   chunkRows: number;
   /** How long the fast path waits for its lock before falling back to chunks. */
   fastPathLockTimeoutMs: number;
+  /** The source's label, for the message about a refused row. */
+  file: string;
 }
 
 /**
  * Merges the source into the target. An empty target takes the fast path; otherwise rows go in key order,
  * chunkRows per transaction, so a crash loses at most the chunk in flight and a rerun converges (the merge is
- * idempotent: rows already merged come back as unchanged).
+ * idempotent: rows already merged come back as unchanged). onCommitted hears what is merged after each chunk.
+ *
+ * A row the target refuses (a constraint, a trigger: see data-error.ts) throws MergeRefusedError (exit 3), naming
+ * its file line, once onCommitted has heard exactly what the chunks before it merged. Any other failure is thrown
+ * as it is.
  */
 export async function mergeIntoTarget(
   session: Session, plan: ImportPlan, source: MergeSource, range: MergeRange, importId: string,
-  settings: MergeSettings, log: Logger, onProgress: (merged: number) => void,
+  settings: MergeSettings, log: Logger, onCommitted: (done: number, counts: MergeCounts) => void,
 ): Promise<MergeCounts> {
+  const query = mergeChunk(plan, source, settings);
+  const refusal: RefusalContext = { chunk: query, source, importId, file: settings.file };
+  const counts: MergeCounts = { inserted: 0, updated: 0, unchanged: 0, fastPath: false };
+  const refused = async (from: number, to: number, err: DataError, before: MergedBefore | undefined): Promise<MergeRefusedError> => {
+    log.warn({ event: 'merge-refused', sqlState: err.code, constraint: err.constraint }, 'the target refused a row; finding its line');
+    return new MergeRefusedError(await explainRefusal(session, refusal, from, to, err, before));
+  };
   if (range.rows > 0) {
-    const fast = await loadEmptyTarget(session, plan, source, importId, settings.fastPathLockTimeoutMs, log);
+    let fast: number | undefined;
+    try {
+      fast = await loadEmptyTarget(session, plan, source, importId, settings.fastPathLockTimeoutMs, log);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      throw await refused(range.first - 1, range.last, err, undefined);
+    }
     if (fast !== undefined) {
-      onProgress(range.rows);
-      return { inserted: fast, updated: 0, unchanged: range.rows - fast, fastPath: true };
+      const merged = { inserted: fast, updated: 0, unchanged: range.rows - fast, fastPath: true };
+      onCommitted(range.rows, merged);
+      return merged;
     }
   }
-  const query = mergeChunk(plan, source, settings);
-  const counts: MergeCounts = { inserted: 0, updated: 0, unchanged: 0, fastPath: false };
   await session.query(recordImportProgress(importId, 'merge', 0, range.rows));
   for (let from = range.first - 1; from < range.last; from += settings.chunkRows) {
     const to = Math.min(from + settings.chunkRows, range.last);
-    const { rows } = await session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to, importId] });
+    let rows: { inserted: string; updated: string }[];
+    try {
+      ({ rows } = await session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to, importId] }));
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      const before = from < range.first ? 0 : Number((await session.query<{ rows: string }>(countMergedRows(source, from, importId))).rows[0]?.rows);
+      counts.unchanged = before - counts.inserted - counts.updated;
+      onCommitted(before, counts);
+      throw await refused(from, to, err, { rows: before, ...counts });
+    }
     counts.inserted += Number(rows[0]?.inserted ?? 0);
     counts.updated += Number(rows[0]?.updated ?? 0);
     const done = Math.min(range.rows, to - range.first + 1);
     await session.query(recordImportProgress(importId, 'merge', done, range.rows));
-    onProgress(done);
+    onCommitted(done, counts);
   }
   counts.unchanged = range.rows - counts.inserted - counts.updated;
   return counts;
@@ -93,7 +125,7 @@ async function loadEmptyTarget(session: Session, plan: ImportPlan, source: Merge
     await session.query("SET LOCAL maintenance_work_mem = '256MB'");
     for (const index of indexes) await session.query(index.definition);
     await session.query('COMMIT');
-    log.info({ event: 'fast-path', indexesRebuilt: indexes.length }, `target was empty: loaded without ${indexes.length} secondary index(es), rebuilt them`);
+    log.info({ event: 'fast-path', indexesRebuilt: indexes.length }, `target was empty: loaded without ${countNoun(indexes.length, 'secondary index', 'secondary indexes')}, rebuilt them`);
     return inserted.rowCount ?? 0;
   } catch (err) {
     await session.client.query('ROLLBACK').catch(() => undefined);

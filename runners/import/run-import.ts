@@ -2,6 +2,7 @@ import { BulkheadError, InvalidInputError, describeError } from '../shared/error
 import { parseTableName } from '../shared/ident.js';
 import { clipText, SOURCE_TEXT_BYTES } from '../shared/source-text.js';
 import { Session } from '../shared/session.js';
+import { migrateSchema } from '../shared/bulkhead-schema/migrate-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { ImportConfig } from './import-config.js';
 import type { ImportMetrics } from './import-metrics.js';
@@ -14,9 +15,8 @@ import { STAGING_SCHEMA, dropAbandonedStaging, dropStaging, lockImport, stagingN
 import { copyToStage, type CopyResult } from './copy-to-stage.js';
 import { recordCheckPlan } from './record-checks.js';
 import { TYPED_STAGING_VERSION, englishMessages, stageLayout } from './stage-layout.js';
-import { mergeIntoTarget, type MergeRange } from './merge-into-target.js';
+import { mergeIntoTarget, type MergeCounts, type MergeRange } from './merge-into-target.js';
 import type { ImportSummary } from './summary.js';
-import { ensureSchema } from './sql/ensure-schema.js';
 import { recordImportProgress } from './sql/record-import-progress.js';
 import { BUILTIN_INPUT_CHECK_VERSION, inputErrorFunction } from './sql/input-error-function.js';
 import { createStage } from './sql/create-stage.js';
@@ -30,6 +30,7 @@ import { buildReady } from './sql/build-ready.js';
 import { checkKeyOrder } from './sql/check-key-order.js';
 import { indexOrderColumn } from './sql/index-order-column.js';
 import { readySource, stageSource, type MergeSource } from './sql/merge-source.js';
+import { countNoun } from '../shared/count-noun.js';
 
 /** What a run needs from its surroundings. */
 export interface ImportContext {
@@ -64,11 +65,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
   let locked = false;
   try {
     const session = opened = await Session.open(config.connection, ctx.stop, ctx.stopSignal);
-    await session.query(ensureSchema()).catch(async (err: { code?: string }) => {
-      // Two first imports racing to create the schema: the loser retries once the winner committed.
-      if (err.code !== '23505' && err.code !== '42P06') throw err;
-      await session.query(ensureSchema());
-    });
+    await migrateSchema(session);
     // Sorts (the ready table's de-duplication) spill to disk at the default 4MB. The key-order check needs a
     // staging scan in line order: synchronized scans would start it where the last scan left off, and a parallel
     // scan interleaves blocks. No parallel workers also keeps the import to the one backend its grant pays for.
@@ -80,7 +77,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     const tableName = parseTableName(spec.target.table);
     const tableLabel = `${tableName.schema}.${tableName.table}`;
-    const input = await openSource(ctx.source, config.httpTimeoutSeconds, ctx.stop);
+    const input = await openSource(ctx.source, { ...config.sourceLimits, stallSeconds: config.httpTimeoutSeconds }, ctx.stop);
     const { columns: header, firstDataLine, body } = await splitHeader(input, spec.format, file);
     const plan = planImport(spec.target, header, await readTargetTable(session.client, tableName), tableLabel, file);
     const version = await session.serverVersionNum();
@@ -135,13 +132,17 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     progress.enter('merge');
     const mergeStart = performance.now();
+    // The summary follows each committed chunk, so a run that fails or stops mid-merge reports what is in.
+    const showMerged = (m: MergeCounts) => Object.assign(summary, { rowsInserted: m.inserted, rowsUpdated: m.updated, rowsUnchanged: m.unchanged, fastPath: m.fastPath });
     const merged = await mergeIntoTarget(session, plan, source, range, importId, {
       strategy: spec.merge.strategy, updateChangedOnly: spec.merge.updateChangedOnly, chunkRows: spec.merge.chunkRows,
-      fastPathLockTimeoutMs: 5000,
-    }, log, (n) => progress.setRows(n));
-    summary.mergeSeconds = seconds(performance.now() - mergeStart);
+      fastPathLockTimeoutMs: 5000, file,
+    }, log, (done, counts) => {
+      progress.setRows(done);
+      showMerged(counts);
+    }).finally(() => (summary.mergeSeconds = seconds(performance.now() - mergeStart)));
     metrics.setPhaseSeconds('merge', summary.mergeSeconds);
-    Object.assign(summary, { rowsInserted: merged.inserted, rowsUpdated: merged.updated, rowsUnchanged: merged.unchanged, fastPath: merged.fastPath });
+    showMerged(merged);
     metrics.addRows('inserted', merged.inserted);
     metrics.addRows('updated', merged.updated);
     metrics.addRows('unchanged', merged.unchanged);
@@ -197,12 +198,12 @@ function seconds(ms: number): number {
 
 /** A message that lists the first rejects as file:line:column: reason, so the user can open the file there. */
 function rejectMessage(file: string, header: string[], summary: ImportSummary, maxRejected: number, stoppedEarly: boolean): string {
-  const count = stoppedEarly ? `at least ${maxRejected + 1}` : String(summary.rowsRejected);
+  const count = stoppedEarly ? `at least ${countNoun(maxRejected + 1, 'bad row')}` : countNoun(summary.rowsRejected, 'bad row');
   const lines = summary.rejects.slice(0, 10).map((r) => {
     // The summary's rejects are already clipped (see above), names included.
     const col = header.findIndex((h) => clipText(h) === r.column);
     return `${file}:${r.line}${col >= 0 ? `:${col + 1}` : ''}${r.column ? ` (column "${r.column}")` : ''}: ${r.reason}`;
   });
   const more = summary.rowsRejected > lines.length ? `\n  … see bulkhead.import_rejects for all of them` : '';
-  return `${file}: ${count} bad rows, and errors.maxRejected is ${maxRejected}; nothing was merged:\n  ${lines.join('\n  ')}${more}`;
+  return `${file}: ${count}, and errors.maxRejected is ${maxRejected}; nothing was merged:\n  ${lines.join('\n  ')}${more}`;
 }

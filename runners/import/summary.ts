@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { summaryLine } from './summary-line.js';
 
-/** The single JSON line an import prints when it finishes (DESIGN.md), also written to the termination-message path. */
+/** The single JSON line an import prints when it finishes (the README, "bulkhead import"), also written to the termination-message path. */
 export interface ImportSummary {
   event: 'summary';
   phase: 'Succeeded' | 'Failed';

@@ -1,4 +1,5 @@
 import { redactUrl } from '../shared/connection.js';
+import { createLogger } from '../shared/logger.js';
 import { describeError, exitCodeOf } from '../shared/errors.js';
 import { listenForStop } from '../shared/stop-signals.js';
 import { buildLocalConfig, type LocalFlags } from './local-command.js';
@@ -15,6 +16,7 @@ import { loadScenario } from './scenario.js';
  * 1 when a runner failed, 2 for bad input.
  */
 export async function localMain(paths: string[], flags: LocalFlags, argv: string[]): Promise<number> {
+  const log = createLogger('local');
   const config = buildLocalConfig(paths, flags);
   const scenario = loadScenario(config.paths);
   const display = createDisplay(config.interactive);
@@ -29,14 +31,14 @@ export async function localMain(paths: string[], flags: LocalFlags, argv: string
     const files = await writeReport(config.reportDir, buildReport(run, server, `bulkhead local ${redactArgs(argv).join(' ')}`));
     process.stdout.write(`report: ${files.join(', ')}\n`);
     if (run.failure) {
-      process.stderr.write(`bulkhead local: ${run.failure}\n`);
+      log.error({ event: 'failed' }, run.failure);
       return 1;
     }
     if (run.interrupted) return stop.received() === 'SIGINT' ? 130 : 143;
     return run.import?.exit !== undefined && run.import.exit !== 'exit 0' ? 1 : 0;
   } catch (err) {
     display.stop();
-    process.stderr.write(`bulkhead local: ${describeError(err)}\n`);
+    log.error({ event: 'failed' }, describeError(err));
     return exitCodeOf(err);
   } finally {
     await database.stop();

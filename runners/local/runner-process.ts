@@ -6,6 +6,9 @@ import { LOCAL_NAMESPACE } from './scenario.js';
 /** The bulkhead executable that pods run; local mode runs the very same one. */
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 
+/** pino's level of error records. */
+const ERROR_LEVEL = 50;
+
 /** Runners still running; if `bulkhead local` exits anyway (a second Ctrl-C), they are killed with it. */
 const live = new Set<RunnerProcess>();
 process.once('exit', () => live.forEach((r) => r.kill()));
@@ -40,14 +43,15 @@ export class RunnerProcess {
   readonly exited: Promise<RunnerExit>;
   /** Everything it printed on stdout (an import's summary line). */
   stdout = '';
-  /** Its last lines on stderr that were not JSON log records: error messages. */
+  /** Its last error messages on stderr: the messages of its error records, and any line that is not a record. */
   readonly messages: string[] = [];
   private readonly child: ChildProcess;
   private running = true;
   private stopping = false;
 
   constructor(options: RunnerOptions) {
-    this.child = spawn(process.execPath, [CLI, ...options.args], {
+    // Its log as JSON records at info, whatever the user's BULKHEAD_LOG_* say: the phases are read from them.
+    this.child = spawn(process.execPath, [CLI, '--log-format', 'json', '--log-level', 'info', ...options.args], {
       env: {
         ...process.env,
         // The URL goes in the environment, not argv, where any user's `ps` would show its password.
@@ -66,8 +70,10 @@ export class RunnerProcess {
       createInterface({ input: this.child.stderr }).on('line', (line) => {
         const record = parseRecord(line);
         if (record) options.onRecord?.(record);
-        else if (line.trim() !== '') {
-          this.messages.push(line);
+        // Why it failed: its error records, or a line that is not a record (a crash of node itself).
+        const message = record ? (Number(record.level) >= ERROR_LEVEL ? String(record.msg) : undefined) : line.trim() || undefined;
+        if (message !== undefined) {
+          this.messages.push(message);
           if (this.messages.length > 20) this.messages.shift();
         }
       });

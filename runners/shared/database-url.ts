@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidInputError } from './errors.js';
+import { createLogger } from './logger.js';
 
 /** The database flags every command that connects shares. */
 export interface DatabaseUrlFlags {
@@ -18,14 +19,14 @@ export function declareDatabaseUrlFlags(cmd: Command, fallback = 'DATABASE_URL, 
 /**
  * The database URL by precedence: --database-url, then --database-url-file, then (when `fromEnv`) DATABASE_URL;
  * undefined leaves it to the PG* variables (or, for `bulkhead local`, to an embedded server). A password on the
- * command line is readable by every user of the machine in /proc/<pid>/cmdline, so it draws a warning on stderr.
+ * command line is readable by every user of the machine in /proc/<pid>/cmdline, so it draws a warning in the log.
  */
 export function resolveDatabaseUrl(flags: DatabaseUrlFlags, env: NodeJS.ProcessEnv, options: { fromEnv?: boolean; warn?: (line: string) => void } = {}): string | undefined {
-  const { fromEnv = true, warn = (line: string) => process.stderr.write(`${line}\n`) } = options;
+  const { fromEnv = true, warn = (line: string) => createLogger('cli').warn({ event: 'password-on-command-line' }, line) } = options;
   if (flags.databaseUrl !== undefined && flags.databaseUrlFile !== undefined) throw new InvalidInputError('--database-url and --database-url-file: give one, not both');
   if (flags.databaseUrl !== undefined) {
     if (hasPassword(flags.databaseUrl)) {
-      warn('bulkhead: warning: --database-url carries a password, which any user of this machine can read in the process list; '
+      warn('--database-url carries a password, which any user of this machine can read in the process list; '
         + 'put the URL in DATABASE_URL or a file for --database-url-file, or the password in PGPASSWORD or ~/.pgpass');
     }
     return flags.databaseUrl;

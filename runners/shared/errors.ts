@@ -9,6 +9,14 @@ export class InvalidInputError extends BulkheadError {
   override readonly exitCode: number = 2;
 }
 
+/**
+ * A row that the target refused during the merge (a CHECK, foreign key, unique or NOT NULL constraint, a trigger, a
+ * value): exit 3, final, not retried. The chunks before the refused row's are merged, its chunk and later ones are not.
+ */
+export class MergeRefusedError extends BulkheadError {
+  override readonly exitCode: number = 3;
+}
+
 /** The run was stopped by a signal and shut down cleanly. Exit 143 for SIGTERM, 130 for SIGINT. */
 export class StoppedError extends BulkheadError {
   override readonly exitCode: number;

@@ -6,8 +6,8 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
- * The one way text that came from a source (CSV header names and values, http status text and bodies, PostgreSQL
- * messages that quote them) goes into an error, a log line, the summary, a condition or an Event: cut to at most
+ * The one way text that came from a source (CSV header names and values, PostgreSQL messages that quote them; an http
+ * reply shows only its status code and standard reason phrase, never its own text or body) goes into an error, a log line, the summary, a condition or an Event: cut to at most
  * maxBytes of UTF-8 (never inside a character), the cut marked with how much is left out, and control characters
  * shown as escapes (\n, \u001b) so a value can neither forge a line nor hide what it is. A source may be anything,
  * /proc/self/environ included; a message shows a recognisable piece of it, never all of it.

@@ -3,6 +3,7 @@ import { connect } from '../shared/connection.js';
 import { describeError, exitCodeOf } from '../shared/errors.js';
 import { buildWorkerConfig, type WorkerFlags } from './worker-command.js';
 import { inspectQueue } from './queue-table.js';
+import { countNoun } from '../shared/count-noun.js';
 
 /**
  * `bulkhead queue init`: adds the bookkeeping columns and partial indexes a worker needs to an existing queue
@@ -12,7 +13,7 @@ import { inspectQueue } from './queue-table.js';
 export async function queueInitMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger('queue-init');
   try {
-    const config = buildWorkerConfig(flags, env);
+    const config = buildWorkerConfig(flags, env, { processorOptional: true });
     const client = await connect(config.connection);
     try {
       const { label, check } = await inspectQueue(client, config.spec);
@@ -20,13 +21,13 @@ export async function queueInitMain(flags: WorkerFlags, env: NodeJS.ProcessEnv):
         log.info({ event: 'ddl', sql: ddl }, ddl);
         await client.query(ddl);
       }
-      process.stdout.write(check.ddl.length === 0 ? `${label} already has everything a worker needs\n` : `${label}: applied ${check.ddl.length} statement(s)\n`);
+      process.stdout.write(check.ddl.length === 0 ? `${label} already has everything a worker needs\n` : `${label}: applied ${countNoun(check.ddl.length, 'statement')}\n`);
       return 0;
     } finally {
       await client.end().catch(() => undefined);
     }
   } catch (err) {
-    process.stderr.write(`bulkhead queue init: ${describeError(err)}\n`);
+    log.error({ event: 'failed' }, describeError(err));
     return exitCodeOf(err);
   }
 }

@@ -15,6 +15,7 @@ import { reclaimExpired } from './sql/reclaim-expired.js';
 import { releaseClaims } from './sql/release-claims.js';
 import { renewLeases } from './sql/renew-leases.js';
 import { queueActivity } from './sql/queue-activity.js';
+import { countNoun } from '../shared/count-noun.js';
 
 /** What a worker needs from its surroundings. */
 export interface WorkerContext {
@@ -89,7 +90,7 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
     lane.connection.onReconnect = async (client) => {
       // A claim whose answer was lost left rows processing under this lane's name that it does not know about.
       const released = await client.query(releaseClaims(shape, queue, [lane.owner], [...lane.inFlight]));
-      if (released.rowCount) log.warn({ event: 'released-orphans', rows: released.rowCount }, `handed back ${released.rowCount} rows claimed before the connection dropped`);
+      if (released.rowCount) log.warn({ event: 'released-orphans', rows: released.rowCount }, `handed back ${countNoun(released.rowCount, 'row')} claimed before the connection dropped`);
     };
   }
   const reclaimEveryMs = Math.min(30_000, Math.max(1000, (queue.leaseSeconds * 1000) / 4));
@@ -98,7 +99,7 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
     if (Date.now() < nextReclaim) return;
     nextReclaim = Date.now() + reclaimEveryMs;
     const { rows } = await lane.connection.query<{ status: string }>(reclaimExpired(shape, queue));
-    if (rows.length > 0) log.warn({ event: 'lease-expired', rows: rows.length }, `${rows.length} rows outlived their ${queue.leaseSeconds}s lease and were handed back`);
+    if (rows.length > 0) log.warn({ event: 'lease-expired', rows: rows.length }, `${countNoun(rows.length, 'row')} outlived their ${queue.leaseSeconds}s lease and were handed back`);
   };
   const progress = startProgress(log, config.progressIntervalMs, totals, inFlightTotal);
 

@@ -42,8 +42,12 @@ export function declareWorkerFlags(cmd: Command): Command {
     .option('--timings-file <file>', 'append one JSON line per claim and completion statement (start time, duration, rows) to this file; bulkhead local reads it');
 }
 
-/** Overlays the flags on a spec; flags win. A processor without its settings block gets an empty one to default. */
-function applyFlags(spec: Record<string, unknown>, flags: WorkerFlags): Record<string, unknown> {
+/**
+ * Overlays the flags on a spec; flags win. A processor without its settings block gets an empty one to default.
+ * `processorOptional` (queue init, which processes nothing) takes a spec without a processor as noop: then only
+ * the columns every processor needs are checked, not the URL column that http reads.
+ */
+function applyFlags(spec: Record<string, unknown>, flags: WorkerFlags, processorOptional: boolean): Record<string, unknown> {
   const out = structuredClone(spec) as Record<string, Record<string, unknown> | undefined>;
   const queue = (out.queue = { ...(out.queue ?? {}) });
   const processor = (out.processor = { ...(out.processor ?? {}) });
@@ -55,15 +59,20 @@ function applyFlags(spec: Record<string, unknown>, flags: WorkerFlags): Record<s
     delete processor.http;
     delete processor.sleep;
   }
+  if (processorOptional && processor.type === undefined) processor.type = 'noop';
   // The schema defaults the settings of the chosen processor only when its block is present.
   if ((processor.type === 'http' || processor.type === 'sleep') && processor[processor.type] === undefined) processor[processor.type] = {};
   return out;
 }
 
-/** Builds the worker's one configuration from manifest or BULKHEAD_SPEC, flags and environment. */
-export function buildWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv): WorkerConfig {
+/**
+ * Builds the worker's one configuration from manifest or BULKHEAD_SPEC, flags and environment; `processorOptional`
+ * for `queue init`, which needs no processor.
+ */
+export function buildWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv, { processorOptional = false } = {}): WorkerConfig {
   const manifest = loadManifest('StressRun', flags.manifest, env);
-  const spec = validateSpec<StressRunSpec>('StressRun', applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags), manifest.origin);
+  const raw = applyFlags((manifest.spec ?? {}) as Record<string, unknown>, flags, processorOptional);
+  const spec = validateSpec<StressRunSpec>('StressRun', raw, manifest.origin);
   const name = flags.name ?? (manifest.name || spec.queue.table);
   return {
     name,

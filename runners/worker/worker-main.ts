@@ -27,7 +27,7 @@ export async function workerMain(flags: WorkerFlags, env: NodeJS.ProcessEnv): Pr
     log.info({ event: 'done', ...totals, claimSecondsP50: p50, claimSecondsP99: p99 }, 'queue drained');
     return 0;
   } catch (err) {
-    process.stderr.write(`bulkhead worker: ${describeError(err)}\n`);
+    log.error({ event: 'failed' }, describeError(err));
     return exitCodeOf(err);
   } finally {
     server?.close();

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The worker's metrics (DESIGN.md), on a private registry. */
+/** The worker's metrics (docs/reference/metrics.md is generated from them), on a private registry. */
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly items = new Counter({

@@ -24,8 +24,8 @@ export async function loginRole(db: Pick<TestDatabase, 'url' | 'pool'>, prefix: 
     // The test's database may be gone by now (its own after hook drops it): drop the role through the server's.
     const c = new pg.Client({ connectionString: serverUrl() });
     await c.connect();
-    await c.query(`DROP ROLE IF EXISTS ${ident(name)}`);
-    await c.end();
+    // Closed however the drop ends: an open client would keep the test process alive.
+    await c.query(`DROP ROLE IF EXISTS ${ident(name)}`).finally(() => c.end());
   });
   const url = new URL(db.url);
   url.username = name;

@@ -10,6 +10,8 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** What a person reads on stderr: each JSON log record's message, or the line itself, one a line. */
+  messages: string;
 }
 
 /** Options for one CLI run. */
@@ -37,7 +39,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       options.onStderr?.(stderr, child);
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, messages: messagesOf(stderr) }));
     options.onSpawn?.(child);
     const input = options.stdin;
     if (input === undefined) child.stdin.end();
@@ -51,4 +53,16 @@ export function summaryOf(result: CliResult): Record<string, unknown> {
   const line = result.stdout.trim().split('\n').find((l) => l.includes('"event":"summary"'));
   if (!line) throw new Error(`no summary line; stderr was:\n${result.stderr}`);
   return JSON.parse(line) as Record<string, unknown>;
+}
+
+/** The messages of the JSON log records in `stderr` (and any other line as it is), one a line. */
+export function messagesOf(stderr: string): string {
+  return stderr.split('\n').filter((line) => line !== '').map((line) => {
+    try {
+      const record = JSON.parse(line) as { msg?: unknown };
+      return typeof record.msg === 'string' ? record.msg : line;
+    } catch {
+      return line;
+    }
+  }).join('\n');
 }

@@ -51,9 +51,9 @@ test('more bad rows than errors.maxRejected is refused with exit 2 and nothing m
   await db.pool.query('DELETE FROM items WHERE id < 100');
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'mixed2.csv', mixed), ...args, '--max-rejected', '4', '--name', 'over']);
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /5 bad rows, and errors.maxRejected is 4; nothing was merged/);
-  assert.match(result.stderr, /mixed2\.csv:5:3 \(column "price"\): invalid input syntax for type numeric/);
-  assert.match(result.stderr, /mixed2\.csv:6:2 \(column "name"\): null value/);
+  assert.match(result.messages, /5 bad rows, and errors.maxRejected is 4; nothing was merged/);
+  assert.match(result.messages, /mixed2\.csv:5:3 \(column "price"\): invalid input syntax for type numeric/);
+  assert.match(result.messages, /mixed2\.csv:6:2 \(column "name"\): null value/);
   assert.equal(summaryOf(result).phase, 'Failed');
   const { rows } = await db.pool.query('SELECT id FROM items ORDER BY id');
   assert.deepEqual(rows.map((r: { id: number }) => r.id), [100], 'the target is untouched');
@@ -64,7 +64,7 @@ test('structural errors past the limit stop the COPY early with exit 2', async (
   const lines = [header, ...Array.from({ length: 50 }, (_, i) => `${i},x`)];
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'short.csv', lines.join('\n')), ...args]);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /short\.csv:2:3 \(column "price"\): expected 4 fields, found 2/);
+  assert.match(result.messages, /short\.csv:2:3 \(column "price"\): expected 4 fields, found 2/);
   assert.deepEqual((await db.pool.query('SELECT id FROM items')).rows, [{ id: 100 }]);
 });
 
@@ -72,7 +72,7 @@ test('an unterminated quote is reported at the line where its record starts', as
   const csv = `${header}\n1,ok,1,\n2,"never closed,1,\n3,more,1,\n`;
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'unterminated.csv', csv), ...args]);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /unterminated\.csv:3:2 \(column "name"\): unterminated quoted field/);
+  assert.match(result.messages, /unterminated\.csv:3:2 \(column "name"\): unterminated quoted field/);
 });
 
 test('bytes invalid in UTF-8 and NUL bytes are rejected with line and column, not a failed COPY', async () => {
@@ -87,7 +87,7 @@ test('bytes invalid in UTF-8 and NUL bytes are rejected with line and column, no
   assert.match(rejects[1]?.reason ?? '', /NUL byte/);
   const bad = await runImport(db.url, ['--file', writeCsv(dir, 'bytes2.csv', csv), ...args]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bytes2\.csv:3:2 \(column "name"\): contains bytes that are invalid in UTF8/);
+  assert.match(bad.messages, /bytes2\.csv:3:2 \(column "name"\): contains bytes that are invalid in UTF8/);
 });
 
 test('bad values after multi-line records, blank lines and rejected records are reported at their own file line', async () => {
@@ -110,7 +110,7 @@ test('unreadable values past errors.maxRejected stop the import with exit 2, nam
   const lines = [header, ...Array.from({ length: 5000 }, (_, i) => `${i + 1},n,${i % 2 ? 'bad' : '1'},`)];
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'many-bad.csv', lines.join('\n')), ...args, '--max-rejected', '10']);
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /many-bad\.csv:3:3 \(column "price"\): invalid input syntax for type numeric: "bad"/);
+  assert.match(result.messages, /many-bad\.csv:3:3 \(column "price"\): invalid input syntax for type numeric: "bad"/);
   assert.deepEqual((await db.pool.query('SELECT id FROM items')).rows, [{ id: 100 }]);
   assert.deepEqual(await stagingTables(db.pool), []);
 });
@@ -118,14 +118,14 @@ test('unreadable values past errors.maxRejected stop the import with exit 2, nam
 test('an unknown table is refused with exit 2 naming it', async () => {
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'any.csv', `${header}\n1,a,1,\n`), '--table', 'nope', '--key', 'id']);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /spec\.target\.table: table public\.nope does not exist/);
+  assert.match(result.messages, /spec\.target\.table: table public\.nope does not exist/);
 });
 
 test('a key column missing from the CSV, and a CSV column the target lacks, are refused by name', async () => {
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'cols.csv', 'name,price,colour\na,1,red\n'), ...args]);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /header column "colour": column "colour" does not exist in public\.items/);
-  assert.match(result.stderr, /spec\.target\.key: key column "id" is not loaded/);
+  assert.match(result.messages, /header column "colour": column "colour" does not exist in public\.items/);
+  assert.match(result.messages, /spec\.target\.key: key column "id" is not loaded/);
 });
 
 test('source text in messages is clipped: a header holding a secret shows at most 64 bytes of it, control characters escaped', async () => {
@@ -135,8 +135,8 @@ test('source text in messages is clipped: a header holding a secret shows at mos
   assert.equal(result.code, 2, result.stderr);
   const everything = result.stdout + result.stderr;
   assert.ok(!everything.includes(secret.slice(0, 65)), 'never more than 64 bytes of one header name');
-  assert.match(result.stderr, new RegExp(`header column "${secret.slice(0, 64)}…\\[140 more bytes\\]": column`));
-  assert.match(result.stderr, /header column "evil\\nforged log line"/);
+  assert.match(result.messages, new RegExp(`header column "${secret.slice(0, 64)}…\\[140 more bytes\\]": column`));
+  assert.match(result.messages, /header column "evil\\nforged log line"/);
   assert.ok(!everything.includes('\nforged'), 'a header name cannot start a line of its own');
   assert.match(String(summaryOf(result).error), /…\[140 more bytes\]/);
 });
@@ -144,17 +144,17 @@ test('source text in messages is clipped: a header holding a secret shows at mos
 test('a key without a primary key or unique index is refused', async () => {
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'nu.csv', 'id,name\n1,a\n'), '--table', 'no_unique', '--key', 'id']);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /spec\.target\.key: \(id\) is not backed by a primary key or unique index of public\.no_unique/);
+  assert.match(result.messages, /spec\.target\.key: \(id\) is not backed by a primary key or unique index of public\.no_unique/);
 });
 
 test('identifiers that attempt SQL injection are looked up, never executed', async () => {
   const evil = 'items"; DROP TABLE items; --';
   const r1 = await runImport(db.url, ['--file', writeCsv(dir, 'evil.csv', `${header}\n1,a,1,\n`), '--table', evil, '--key', 'id']);
   assert.equal(r1.code, 2);
-  assert.match(r1.stderr, /does not exist/);
+  assert.match(r1.messages, /does not exist/);
   const r2 = await runImport(db.url, ['--file', writeCsv(dir, 'evil2.csv', 'id,"name"")=1; DROP TABLE items; --"\n1,a\n'), ...args]);
   assert.equal(r2.code, 2);
-  assert.match(r2.stderr, /column "name"\)=1; DROP TABLE items; --" does not exist/);
+  assert.match(r2.messages, /column "name"\)=1; DROP TABLE items; --" does not exist/);
   const r3 = await runImport(db.url, ['--file', writeCsv(dir, 'evil3.csv', `${header}\n1,a,1,\n`), '--table', 'items', '--key', 'id) DO NOTHING; DROP TABLE items; --']);
   assert.equal(r3.code, 2);
   const { rows } = await db.pool.query("SELECT to_regclass('public.items') IS NOT NULL AS still_there");
@@ -176,7 +176,7 @@ spec:
   assert.equal(result.code, 2);
   for (const field of ['spec.colour: unknown field', 'spec.format.delimiter', 'spec.format.encoding: Unsupported value',
     'spec.target.key', 'spec.merge.strategy: Unsupported value', 'spec.merge.chunkRows']) {
-    assert.ok(result.stderr.includes(field), `stderr names ${field}:\n${result.stderr}`);
+    assert.ok(result.messages.includes(field), `stderr names ${field}:\n${result.messages}`);
   }
   const twoSources = writeCsv(dir, 'two.yaml', `kind: CsvImport
 metadata: { name: two }
@@ -186,23 +186,23 @@ spec:
 `);
   const r2 = await runImport(db.url, ['--manifest', twoSources]);
   assert.equal(r2.code, 2);
-  assert.match(r2.stderr, /spec\.source: Invalid value: set exactly one of url, configMap, persistentVolumeClaim and path/);
+  assert.match(r2.messages, /spec\.source: Invalid value: set exactly one of url, configMap, persistentVolumeClaim and path/);
 });
 
 test('flags are validated against the same schema as manifests', async () => {
   const result = await runImport(db.url, ['--file', 'x.csv', '--table', 'items', '--key', 'id', '--chunk-rows', '-5']);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /command line: CsvImport spec is invalid:\n\s+spec\.merge\.chunkRows: Invalid value: must be >= 1/);
+  assert.match(result.messages, /command line: CsvImport spec is invalid:\n\s+spec\.merge\.chunkRows: Invalid value: must be >= 1/);
   const missing = await runImport(db.url, ['--file', 'x.csv']);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /spec\.target: Required value/);
+  assert.match(missing.messages, /spec\.target: Required value/);
 });
 
 test('a missing file and an empty file are refused with exit 2', async () => {
   const missing = await runImport(db.url, ['--file', `${dir}/does-not-exist.csv`, ...args]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /does-not-exist\.csv: cannot read the CSV file \(ENOENT\)/);
+  assert.match(missing.messages, /does-not-exist\.csv: cannot read the CSV file \(ENOENT\)/);
   const empty = await runImport(db.url, ['--file', writeCsv(dir, 'empty.csv', ''), ...args]);
   assert.equal(empty.code, 2);
-  assert.match(empty.stderr, /empty\.csv:1: the file is empty; a header row is required/);
+  assert.match(empty.messages, /empty\.csv:1: the file is empty; a header row is required/);
 });

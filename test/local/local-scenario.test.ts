@@ -128,12 +128,12 @@ test('a bad manifest is refused with the API server\'s messages before anything 
     spec: { queue: { table: 'creatives_fresh', batchSize: 0 }, processor: { type: 'teleport' } } }));
   const result = await runCli(['local', bad, '--database-url', 'postgres://nobody@127.0.0.1:1/none']);
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /bad\.yaml: StressRun bad: StressRun spec is invalid:/);
-  assert.match(result.stderr, /spec\.processor\.type: Unsupported value: supported values: "http", "sleep", "noop"/);
-  assert.match(result.stderr, /spec\.queue\.batchSize: Invalid value: must be >= 1/);
+  assert.match(result.messages, /bad\.yaml: StressRun bad: StressRun spec is invalid:/);
+  assert.match(result.messages, /spec\.processor\.type: Unsupported value: supported values: "http", "sleep", "noop"/);
+  assert.match(result.messages, /spec\.queue\.batchSize: Invalid value: must be >= 1/);
   const unreachable = await runCli(['local', ...writeScenario('nowhere', workers(1), false), '--database-url', 'postgres://nobody:secret@127.0.0.1:1/none']);
   assert.equal(unreachable.code, 1);
-  assert.match(unreachable.stderr, /cannot connect to postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none.*leave out --database-url to use an embedded PostgreSQL/);
+  assert.match(unreachable.messages, /cannot connect to postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none.*leave out --database-url to use an embedded PostgreSQL/);
   assert.doesNotMatch(unreachable.stderr, /secret/);
 });
 

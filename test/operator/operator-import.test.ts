@@ -132,6 +132,25 @@ test('an import with rejected rows under errors.maxRejected succeeds and its sta
   assert.equal(done?.message, 'read 300 rows: 270 inserted, 0 updated, 0 unchanged, 30 rejected');
 });
 
+test('a row the target refuses mid-merge fails the CsvImport at once, with no retry, as RowRefused with its line and what is merged', async () => {
+  await env.pool.query("CREATE TABLE guarded (id bigint PRIMARY KEY, name text NOT NULL, qty int CONSTRAINT qty_small CHECK (qty < 1000)); INSERT INTO guarded VALUES (0, 'seed', 0)");
+  const lines = itemsCsv(1, 100).trim().split('\n');
+  lines[58] = '58,item 58,5000'; // line 59, in the sixth chunk of 10
+  await env.k.applyYaml(itemsImport(NS, 'refused', env.serveCsv('refused.csv', `${lines.join('\n')}\n`),
+    { target: { table: 'guarded', key: ['id'] }, merge: { chunkRows: 10 } }));
+  const status = await env.waitStatus<ImportStatus>('csvimport', 'refused', 'to finish', (s) => s.phase === 'Succeeded' || s.phase === 'Failed', 90_000);
+  assert.equal(status.phase, 'Failed', JSON.stringify(status));
+  const failed = status.conditions?.find((c) => c.type === 'Succeeded');
+  assert.equal(failed?.reason, 'RowRefused', JSON.stringify(failed));
+  assert.match(failed?.message ?? '', /refused\.csv:59: the target refused this row, and the merge stopped: .*constraint "qty_small".*The 50 rows of the chunks before it are merged/);
+  assert.deepEqual({ ...status.rows }, { read: 100, rejected: 0, duplicateKeys: 0, inserted: 50, updated: 0, unchanged: 0 });
+  const { rows } = await env.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM guarded WHERE id > 0');
+  assert.equal(rows[0]?.n, 50);
+  const [job] = await jobsOf('refused');
+  const pods = await env.k.kubectl(['get', 'pods', '-n', NS, '-l', `job-name=${job?.replace('job.batch/', '')}`, '-o', 'name']);
+  assert.equal(pods.stdout.split('\n').filter(Boolean).length, 1, 'exit 3 is final: the Job ran one pod, not backoffLimit more');
+});
+
 test('editing the spec runs the import again as a new Job', async () => {
   const url = env.serveCsv('second.csv', itemsCsv(1, 600, 2));
   await env.k.applyYaml(itemsImport(NS, 'first', url));

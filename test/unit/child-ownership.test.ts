@@ -21,7 +21,7 @@ const [longA, longB] = [`${prefix}import1`, `${prefix}import2`];
 
 const importCr = (name: string, uid: string): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: { name, namespace: 'ns', uid, generation: 1 },
-  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv' }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
+  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv', maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
     target: { table: 't', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 1, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
 });
 const stressCr = (name: string, uid: string): StressRun => ({

@@ -13,7 +13,7 @@ const NOW = '2026-11-28T12:00:00.000Z';
 const meta = (generation = 1) => ({ name: 'adv', namespace: 'ns', uid: 'u-1', generation, creationTimestamp: new Date('2026-11-28T11:00:00Z') });
 const importCr = (status: CsvImport['status'] = undefined, generation = 1): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: meta(generation), status,
-  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv' }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
+  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv', maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
     target: { table: 't', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 2, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
 });
 const job = (name: string, condition?: 'Complete' | 'Failed'): V1Job => ({ metadata: { name }, status: { active: condition ? 0 : 1, conditions: condition ? [{ type: condition, status: 'True' }] : [] } });
@@ -45,6 +45,14 @@ test('a finished Job becomes Succeeded with the summary counts, or Failed with t
   const c = failed.status.conditions?.find((x) => x.type === 'Succeeded');
   assert.deepEqual([c?.status, c?.reason, c?.message], ['False', 'InvalidInput', 'a.csv:3:2: bad int']);
   assert.deepEqual(failed.events.map((e) => e.type), ['Warning']);
+  const error = 'a.csv:58: the target refused this row, and the merge stopped: … The 50 rows of the chunks before it are merged';
+  const refused = observe(cr, { jobs: [job(importJobName(cr), 'Failed')], pods: [finishedPod(3, JSON.stringify({ event: 'summary', phase: 'Failed', rowsRead: 100, rowsRejected: 0, duplicateKeys: 0, rowsInserted: 40, rowsUpdated: 10, rowsUnchanged: 0, error }))] });
+  const r = refused.status.conditions?.find((x) => x.type === 'Succeeded');
+  assert.deepEqual([refused.status.phase, r?.reason, r?.message], ['Failed', 'RowRefused', error]);
+  assert.deepEqual(refused.status.rows, { read: 100, rejected: 0, duplicateKeys: 0, inserted: 40, updated: 10, unchanged: 0 }, 'the status shows what the chunks before the refused row merged');
+  assert.deepEqual(refused.events.map((e) => [e.type, e.reason]), [['Warning', 'RowRefused']]);
+  const crashed = observe(cr, { jobs: [job(importJobName(cr), 'Failed')], pods: [finishedPod(1, JSON.stringify({ event: 'summary', phase: 'Failed', error: 'Connection terminated unexpectedly' }))] });
+  assert.equal(crashed.status.conditions?.find((x) => x.type === 'Succeeded')?.reason, 'JobFailed');
 });
 
 test('a new generation deletes the old Job and waits for it to stop before running again', () => {
@@ -69,7 +77,7 @@ test('a finished run is left alone; a spec the operator cannot run fails with th
   assert.equal(bad.status.conditions?.[0]?.message, 'spec.database: Required value');
 });
 
-test('the Job has no API access, restricted security, the Secret by reference, and fails at once on exit code 2', () => {
+test('the Job has no API access, restricted security, the Secret by reference, and fails at once on exit codes 2 and 3', () => {
   const secret = readDatabaseSecret({ metadata: { name: 'pg' }, data: { uri: Buffer.from('postgres://u:sekret@db:6432/app').toString('base64') } }, 'spec.database');
   assert.deepEqual({ server: secret.server, form: secret.form }, { server: 'db:6432', form: 'uri' });
   const j = buildImportJob(importCr(), secret, { image: 'bulkhead:1', metricsPort: undefined });
@@ -80,17 +88,17 @@ test('the Job has no API access, restricted security, the Secret by reference, a
   assert.equal(pod?.containers[0]?.command, undefined, 'the image entrypoint (tini, then bulkhead) runs the args');
   assert.deepEqual(pod?.containers[0]?.args, ['import']);
   assert.ok(!JSON.stringify(j).includes('sekret'));
-  assert.deepEqual(j.spec?.podFailurePolicy?.rules[0]?.onExitCodes?.values, [2]);
+  assert.deepEqual(j.spec?.podFailurePolicy?.rules, [{ action: 'FailJob', onExitCodes: { containerName: 'import', operator: 'In', values: [2, 3] } }]);
   assert.equal(j.metadata?.ownerReferences?.[0]?.controller, true);
   assert.throws(() => readDatabaseSecret({ metadata: { name: 'pg' }, data: {} }, 'spec.database.secretRef.name'), /spec\.database\.secretRef\.name: Secret pg has neither the key uri nor the key host/);
   assert.equal(formatDuration(3723), '1h2m3s');
   const fromConfigMap = importCr();
-  fromConfigMap.spec.source = { configMap: { name: 'csvs', key: 'adv.csv' } };
+  fromConfigMap.spec.source = { configMap: { name: 'csvs', key: 'adv.csv' }, maxBytes: 10737418240, deadlineSeconds: 1800 };
   const mounted = buildImportJob(fromConfigMap, secret, { image: 'bulkhead:1', metricsPort: undefined }).spec?.template.spec;
   assert.deepEqual(mounted?.volumes?.find((v) => v.name === 'source')?.configMap, { name: 'csvs', items: [{ key: 'adv.csv', path: 'adv.csv' }] });
   assert.deepEqual(mounted?.containers[0]?.volumeMounts?.find((m) => m.name === 'source'), { name: 'source', mountPath: '/var/run/bulkhead/source', readOnly: true });
   const spec = JSON.parse(mounted?.containers[0]?.env?.find((e) => e.name === 'BULKHEAD_SPEC')?.value ?? '{}') as { source: unknown };
-  assert.deepEqual(spec.source, { configMap: { name: 'csvs', key: 'adv.csv' } }, 'the runner resolves the source under the mount itself');
+  assert.deepEqual(spec.source, { configMap: { name: 'csvs', key: 'adv.csv' }, maxBytes: 10737418240, deadlineSeconds: 1800 }, 'the runner resolves the source under the mount itself, within the limits');
 });
 
 const stressCr = (status: StressRun['status'] = undefined, durationSeconds = 0): StressRun => ({

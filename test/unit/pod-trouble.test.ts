@@ -112,7 +112,7 @@ test('PodBlocked turns True with one Warning Event per trouble, not per resync n
 
 const importCr = (status: CsvImport['status']): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: { name: 'adv', namespace: 'imports', uid: 'u-1', generation: 1 }, status,
-  spec: { database: { secretRef: { name: 'pg-app' } }, source: { persistentVolumeClaim: { claimName: 'csv-data', path: 'adv.csv' } }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
+  spec: { database: { secretRef: { name: 'pg-app' } }, source: { persistentVolumeClaim: { claimName: 'csv-data', path: 'adv.csv' }, maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
     target: { table: 'advertisers', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 1, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
 });
 

@@ -38,8 +38,8 @@ test('a table without the bookkeeping columns is refused with exit 2 and the exa
   const manifest = stressRunManifest(dir, 'bare', spec);
   const refused = await runWorker(db.url, ['--manifest', manifest, '--drain']);
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /ADD COLUMN IF NOT EXISTS "attempts" integer NOT NULL DEFAULT 0;/);
-  assert.match(refused.stderr, /CREATE INDEX CONCURRENTLY IF NOT EXISTS "bare_bulkhead_pending" ON "public"\."bare" \("id"\) WHERE "state" = 'todo';/);
+  assert.match(refused.messages, /ADD COLUMN IF NOT EXISTS "attempts" integer NOT NULL DEFAULT 0;/);
+  assert.match(refused.messages, /CREATE INDEX CONCURRENTLY IF NOT EXISTS "bare_bulkhead_pending" ON "public"\."bare" \("id"\) WHERE "state" = 'todo';/);
   const before = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'bare'");
   assert.equal(before.rows[0]?.n, 3, 'the worker changed nothing');
 
@@ -51,13 +51,14 @@ test('a table without the bookkeeping columns is refused with exit 2 and the exa
   writeFileSync(urlFile, `${db.url}\n`);
   const again = await runCli(['queue', 'init', '--manifest', manifest, '--database-url-file', urlFile]);
   assert.match(again.stdout, /already has everything a worker needs/);
-  assert.doesNotMatch(again.stderr, /warning/);
+  assert.doesNotMatch(again.messages, /carries a password/);
   // A server with trust auth (PostgreSQL 15 in CI) ignores the password, so one is always there to warn about.
   const withPassword = new URL(db.url);
   withPassword.password ||= 'not-needed-here';
   const flagged = await runCli(['queue', 'init', '--manifest', manifest, '--database-url', withPassword.toString()]);
   assert.equal(flagged.code, 0, flagged.stderr);
-  assert.match(flagged.stderr, /warning: --database-url carries a password/);
+  const warning = flagged.stderr.split('\n').find((l) => l.includes('carries a password'));
+  assert.match(warning ?? '', /^\{"level":40,.*"msg":"--database-url carries a password/, 'a warning record, in the same JSON format as the rest');
   assert.ok(!flagged.stderr.includes(`:${withPassword.password}@`), 'the warning does not repeat the URL');
   const { rows: cols } = await db.pool.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'bare' ORDER BY ordinal_position");
   assert.deepEqual(cols.map((c) => c.column_name), ['id', 'state', 'link', 'attempts', 'locked_by', 'locked_at', 'last_error'], 'only the bookkeeping columns were added');
@@ -71,13 +72,13 @@ test('a table without the bookkeeping columns is refused with exit 2 and the exa
 test('a missing column named by the spec, and a hostile table name, are refused with exit 2', async () => {
   const noUrl = await runWorker(db.url, ['--table', 'creatives_fresh', '--processor', 'http', '--drain']);
   assert.equal(noUrl.code, 2);
-  assert.match(noUrl.stderr, /spec\.queue\.urlColumn: column "url" does not exist in public\.creatives_fresh/);
+  assert.match(noUrl.messages, /spec\.queue\.urlColumn: column "url" does not exist in public\.creatives_fresh/);
   const hostile = await runWorker(db.url, ['--table', 'creatives_fresh; DROP TABLE creatives_fresh; --', '--processor', 'noop', '--drain']);
   assert.equal(hostile.code, 2);
-  assert.match(hostile.stderr, /table public\.creatives_fresh; DROP TABLE creatives_fresh; -- does not exist/);
+  assert.match(hostile.messages, /table public\.creatives_fresh; DROP TABLE creatives_fresh; -- does not exist/);
   const bad = await runWorker(db.url, ['--table', 'creatives_fresh', '--processor', 'teleport']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /spec\.processor\.type: Unsupported value/);
+  assert.match(bad.messages, /spec\.processor\.type: Unsupported value/);
   assert.equal((await db.pool.query<{ ok: boolean }>("SELECT to_regclass('creatives_fresh') IS NOT NULL AS ok")).rows[0]?.ok, true);
 });
 
