@@ -27,6 +27,14 @@ export class OperatorMetrics {
   private readonly seenStates = new Map<string, string[]>();
   private readonly seenWaiters = new Map<string, string[]>();
   private readonly queueRows = new Gauge({ name: 'bulkhead_queue_rows', help: "Rows of a StressRun's queue table by status, sampled.", labelNames: ['stressrun', 'status'], registers: [this.registry] });
+  private readonly importPhase = new Gauge({
+    name: 'bulkhead_csvimport_phase',
+    help: "1 for each CsvImport's status.phase (Pending, Admitted, Running, Succeeded, Failed): one series per CsvImport, gone when it is deleted.",
+    labelNames: ['namespace', 'csvimport', 'phase'],
+    registers: [this.registry],
+  });
+  /** The phase each CsvImport's series carries now, by "namespace/name", so a change of phase replaces it. */
+  private readonly importPhases = new Map<string, { namespace: string; csvimport: string; phase: string }>();
 
   constructor() {
     // process_resident_memory_bytes, process_cpu_seconds_total, nodejs_heap_* …: the operator's own footprint.
@@ -87,5 +95,22 @@ export class OperatorMetrics {
 
   removeQueueRows(stressrun: string): void {
     for (const status of ['pending', 'processing', 'completed', 'failed']) this.queueRows.remove({ stressrun, status });
+  }
+
+  /** Moves a CsvImport's one series to the phase its status now has. */
+  setImportPhase(namespace: string, csvimport: string, phase: string): void {
+    const key = `${namespace}/${csvimport}`;
+    const before = this.importPhases.get(key);
+    if (before && before.phase !== phase) this.importPhase.remove(before);
+    this.importPhases.set(key, { namespace, csvimport, phase });
+    this.importPhase.set({ namespace, csvimport, phase }, 1);
+  }
+
+  /** Drops the series of a CsvImport that is gone. */
+  forgetImport(namespace: string, csvimport: string): void {
+    const key = `${namespace}/${csvimport}`;
+    const before = this.importPhases.get(key);
+    if (before) this.importPhase.remove(before);
+    this.importPhases.delete(key);
   }
 }

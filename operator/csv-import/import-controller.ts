@@ -25,6 +25,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   let cr = ctx.watches.imports.get(namespace, name);
   if (!cr) {
     ctx.registry.release(key);
+    ctx.metrics.forgetImport(namespace, name);
     requeueServer(ctx, key);
     return;
   }
@@ -77,6 +78,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
     if (progress) decision.status.progress = progress;
   }
   await writeStatus(ctx.api.custom, 'CsvImport', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
+  if (decision.status.phase) ctx.metrics.setImportPhase(namespace, name, decision.status.phase);
   for (const e of decision.events) await ctx.events.record(cr, e.type, e.reason, e.message);
   if (!decision.holdsGrant && !decision.wantsAdmission) {
     const had = ctx.registry.held(key) > 0;

@@ -45,8 +45,9 @@ export async function metricsReference(sources: MetricsSource[]): Promise<string
     '',
     'Every metric bulkhead exports, read from the registries that `bulkhead operator`, `bulkhead import` and',
     '`bulkhead worker` serve on `/metrics`. Labels are bounded: `server` is a `host:port` that some CR names,',
-    '`stressrun` a StressRun, `application` bulkhead\'s own `bulkhead/<role>/<namespace>/<name>` or `other`, and',
-    'every other label one of the few values its meaning lists. A histogram also has `_bucket`, `_sum` and `_count` series.',
+    '`stressrun` a StressRun, `namespace` and `csvimport` a CsvImport (its one series goes when it is deleted),',
+    '`application` bulkhead\'s own `bulkhead/<role>/<namespace>/<name>` or `other`, and every other label one of the',
+    'few values its meaning lists. A histogram also has `_bucket`, `_sum` and `_count` series.',
     '',
     ...sections,
   ].join('\n');

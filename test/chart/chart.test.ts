@@ -11,11 +11,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { metricsIn, unknownMetrics } from './exported-metrics.js';
 import { chart, flag, helmRender as render, ofKind, only, operatorContainer, parseManifests, releaseNamespace, repo, run, valuesFile, work, type Deployment, type Manifest } from './chart-render.js';
-import { ImportMetrics } from '../../runners/import/import-metrics.js';
-import { WorkerMetrics } from '../../runners/worker/worker-metrics.js';
-import { OperatorMetrics } from '../../operator/operator-metrics.js';
 
 /** The variant: two namespaces, leader election asked for with one replica, the PrometheusRule on. */
 const variant = {
@@ -32,7 +30,10 @@ interface RbacBinding extends Manifest {
   subjects: { kind: string; name: string; namespace?: string }[];
 }
 interface PrometheusRule extends Manifest {
-  spec: { groups: { name: string; rules: { alert: string; expr: string }[] }[] };
+  spec: { groups: { name: string; rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[] };
+}
+interface AlertUnitTests {
+  tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
 }
 
 /** The ClusterRoles that grant the operator something: all but the aggregated -view and -edit roles for users. */
@@ -231,9 +232,11 @@ test('the chart renders exactly the CRDs in crds/, kept on uninstall, unless crd
   assert.equal(readdirSync(chart).includes('crds'), false, 'no crds/ folder, which helm would install besides the templates and never upgrade');
 });
 
-function renderedRules(): PrometheusRule['spec'] {
-  return only<PrometheusRule>(render({ prometheusRule: { enabled: true } }), 'PrometheusRule').spec;
+function renderedRules(values: object = {}): PrometheusRule['spec'] {
+  return only<PrometheusRule>(render({ prometheusRule: { enabled: true, ...values } }), 'PrometheusRule').spec;
 }
+
+const alertsOf = (spec: PrometheusRule['spec']) => spec.groups.flatMap((g) => g.rules);
 
 test('the alerts pass promtool check rules, and test/chart/alerts.test.yaml shows each firing only on the right series', () => {
   const dir = mkdtempSync(join(work, 'rules-'));
@@ -243,66 +246,66 @@ test('the alerts pass promtool check rules, and test/chart/alerts.test.yaml show
   run('promtool', ['check', 'rules', join(dir, 'bulkhead-rules.yaml')]);
   run('promtool', ['test', 'rules', join(dir, 'alerts.test.yaml')]);
 
-  // Every alert has a unit test (promtool only tests what the file names).
-  const alerts = renderedRules().groups.flatMap((g) => g.rules.map((r) => r.alert)).sort();
-  const tested = new Set([...readFileSync(unitTests, 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
-  assert.deepEqual(alerts.filter((a) => !tested.has(a)), []);
-  assert.equal(alerts.length, 6);
+  // Every alert is shown both firing and not firing (promtool only tests what the file names).
+  const alerts = alertsOf(renderedRules()).map((r) => r.alert).sort();
+  const checks = (parse(readFileSync(unitTests, 'utf8')) as AlertUnitTests).tests.flatMap((t) => t.alert_rule_test);
+  for (const alert of alerts) {
+    const mine = checks.filter((c) => c.alertname === alert);
+    assert.ok(mine.some((c) => c.exp_alerts.length > 0), `${alert} is never shown firing in alerts.test.yaml`);
+    assert.ok(mine.some((c) => c.exp_alerts.length === 0), `${alert} is never shown not firing in alerts.test.yaml`);
+  }
+  assert.deepEqual(alerts, [
+    'BulkheadBudgetExhausted', 'BulkheadBudgetInaccurate', 'BulkheadImportFailed', 'BulkheadImportPending', 'BulkheadLockWaitersPilingUp',
+    'BulkheadLongLockWait', 'BulkheadOperatorDown', 'BulkheadReconcileErrors', 'BulkheadWorkerItemsFailing',
+  ]);
 });
 
-/**
- * The metric names bulkhead exports (DESIGN.md's metrics table), read from the registries the operator and the
- * runners really serve, so an alert on a renamed or missing metric fails here.
- */
-function designMetrics(): Set<string> {
-  const registries = [new OperatorMetrics().registry, new ImportMetrics().registry, new WorkerMetrics().registry];
-  const names = registries.flatMap((r) => r.getMetricsAsArray().map((m) => m.name));
-  assert.ok(names.length >= 10, `expected the operator's and runners' metrics, found ${names.length} names`);
-  return new Set(names);
-}
-
-/**
- * The metric names a PromQL expression reads: the words left once label matchers, grouping clauses, ranges,
- * offsets, function names and keywords are taken out.
- */
-function metricsIn(expr: string): string[] {
-  const keywords = new Set(['and', 'or', 'unless', 'bool']);
-  const stripped = expr
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
-    .replace(/\[[^\]]*\]|\boffset\s+\w+/g, ' ')
-    .replace(/\b[a-zA-Z_]\w*\s*\(/g, '(')
-    .replace(/\b\d[\w.]*/g, ' ');
-  return [...stripped.matchAll(/[a-zA-Z_:][\w:]*/g)].map((m) => m[0]).filter((word) => !keywords.has(word));
-}
-
-/** The names in exprs that are not DESIGN.md metrics; a duration histogram's _bucket, _sum and _count series count as it. */
-function unknownMetrics(exprs: string[]): string[] {
-  const known = designMetrics();
-  return exprs.flatMap(metricsIn).filter((m) => !known.has(m) && !known.has(m.replace(/(_seconds)_(bucket|sum|count)$/, '$1')));
-}
-
-test('every metric an alert reads is one of DESIGN.md\'s', () => {
-  for (const group of renderedRules().groups) {
-    for (const rule of group.rules) {
-      assert.ok(metricsIn(rule.expr).length > 0, `${rule.alert} reads no metric: ${rule.expr}`);
-      assert.deepEqual(unknownMetrics([rule.expr]), [], `${rule.alert}: ${rule.expr}`);
-    }
+test('every alert has a summary, a description and a runbook_url to its page in docs/runbooks, under runbookBaseUrl', () => {
+  const runbooks = join(repo, 'docs', 'runbooks');
+  const base = 'https://github.com/bulkhead-dev/bulkhead/blob/main/docs/runbooks';
+  for (const rule of alertsOf(renderedRules())) {
+    assert.ok(rule.annotations.summary && rule.annotations.description, `${rule.alert} has a summary and a description`);
+    assert.equal(rule.annotations.runbook_url, `${base}/${rule.alert}.md`);
+    const page = readFileSync(join(runbooks, `${rule.alert}.md`), 'utf8');
+    assert.match(page, new RegExp(`^# ${rule.alert}\\n`), `docs/runbooks/${rule.alert}.md is ${rule.alert}'s runbook`);
+    for (const section of ['What it means', 'How to look', 'What to do']) assert.match(page, new RegExp(`^## ${section}`, 'm'), `${rule.alert}: ${section}`);
+    assert.match(readFileSync(join(runbooks, 'README.md'), 'utf8'), new RegExp(`\\[${rule.alert}\\]\\(${rule.alert}\\.md\\)`), `docs/runbooks/README.md lists ${rule.alert}`);
   }
-  // The extraction itself: a metric that is not DESIGN.md's is seen, functions, keywords and labels are not.
+  // Where you host the docs, with or without a trailing slash.
+  for (const url of ['https://wiki.example/runbooks', 'https://wiki.example/runbooks/']) {
+    for (const rule of alertsOf(renderedRules({ runbookBaseUrl: url }))) assert.equal(rule.annotations.runbook_url, `https://wiki.example/runbooks/${rule.alert}.md`);
+  }
+});
+
+test('BulkheadOperatorDown watches the up series of the job the chart\'s ServiceMonitor makes, or the job named', () => {
+  const expr = (values: object) => alertsOf(renderedRules(values)).find((r) => r.alert === 'BulkheadOperatorDown')?.expr;
+  const service = only(render(), 'Service').metadata.name;
+  assert.equal(expr({}), `absent(up{job="${service}", namespace="${releaseNamespace}"} == 1)`, 'prometheus-operator names the job after the Service');
+  assert.equal(expr({ operatorDown: { job: 'bulkhead-operator', for: '5m' } }), `absent(up{job="bulkhead-operator", namespace="${releaseNamespace}"} == 1)`);
+  const monitor = only<Manifest & { spec: { endpoints: { honorLabels?: boolean }[] } }>(render(variant), 'ServiceMonitor');
+  assert.equal(monitor.spec.endpoints[0]?.honorLabels, true, 'bulkhead_csvimport_phase keeps its CsvImport\'s namespace label');
+});
+
+test('every metric an alert reads is one the operator or the runners export, or Prometheus\' own up', () => {
+  for (const rule of alertsOf(renderedRules())) {
+    assert.ok(metricsIn(rule.expr).length > 0, `${rule.alert} reads no metric: ${rule.expr}`);
+    assert.deepEqual(unknownMetrics([rule.expr]).filter((m) => m !== 'up'), [], `${rule.alert}: ${rule.expr}`);
+  }
+  // The extraction itself: a metric that is not exported is seen, functions, keywords and labels are not.
   assert.deepEqual(metricsIn('sum without (pod) (rate(up{job="x"}[5m])) > 0.5 and bulkhead_queue_rows'), ['up', 'bulkhead_queue_rows']);
   assert.deepEqual(unknownMetrics(['bulkhead_worker_claim_duration_seconds_bucket', 'bulkhead_queue_rows_count', 'up']), ['bulkhead_queue_rows_count', 'up']);
 });
 
-test('the Grafana dashboard ConfigMap: off by default; when on, valid JSON whose panels read only DESIGN.md\'s metrics', () => {
+test('the Grafana dashboard ConfigMap: off by default; when on, valid JSON whose panels read only exported metrics (test/chart/dashboard.test.ts checks the rest)', () => {
   const dashboards = (objects: Manifest[]) => ofKind<Manifest & { data: Record<string, string>; metadata: { labels: Record<string, string> } }>(objects, 'ConfigMap')
     .filter((c) => c.metadata.name.endsWith('-dashboard'));
   assert.deepEqual(dashboards(render()), []);
   const [configMap] = dashboards(render({ grafanaDashboard: { enabled: true } }));
   assert.ok(configMap);
   assert.equal(configMap.metadata.labels.grafana_dashboard, '1');
-  const dashboard = JSON.parse(configMap.data['bulkhead.json'] ?? '') as { panels: { title: string; targets: { expr: string }[] }[] };
-  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+  const dashboard = JSON.parse(configMap.data['bulkhead.json'] ?? '') as { panels: { title: string; targets?: { expr: string }[] }[] };
+  assert.deepEqual(dashboard, JSON.parse(readFileSync(join(chart, 'dashboards', 'bulkhead.json'), 'utf8')), 'the ConfigMap carries dashboards/bulkhead.json as it is');
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
   assert.ok(exprs.length >= 10, `expected a panel per metric, got ${exprs.length} queries`);
   assert.deepEqual(unknownMetrics(exprs), []);
 });
