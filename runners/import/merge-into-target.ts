@@ -8,7 +8,7 @@ import { countMergedRows } from './sql/count-merged-rows.js';
 import { isDataError, type DataError } from './data-error.js';
 import { explainRefusal, type MergedBefore, type RefusalContext } from './merge-refusal.js';
 import { MergeRefusedError } from '../shared/errors.js';
-import { droppableIndexes, dropIndex, insertAll, lockTarget, targetHasRows } from './sql/fast-path.js';
+import { droppableIndexes, dropIndex, insertAll, lockTarget, mayRebuildIndexes, targetHasRows } from './sql/fast-path.js';
 import { countNoun } from '../shared/count-noun.js';
 
 /** Rows written by the merge. */
@@ -93,6 +93,16 @@ export async function mergeIntoTarget(
   return counts;
 }
 
+/** The secondary indexes the fast path drops and rebuilds: none when this role may not (it loads with them in place). */
+async function indexesToRebuild(session: Session, plan: ImportPlan, log: Logger): Promise<{ name: string; definition: string }[]> {
+  const { rows: indexes } = await session.query<{ name: string; definition: string }>(droppableIndexes(plan));
+  if (indexes.length === 0) return indexes;
+  const { rows: may } = await session.query<{ may: boolean }>(mayRebuildIndexes(plan));
+  if (may[0]?.may) return indexes;
+  log.info({ event: 'fast-path-indexes-kept', indexes: indexes.length }, 'this role does not own the target (or may not create in its schema): loading with its secondary indexes in place');
+  return [];
+}
+
 /**
  * The empty-target fast path: in ONE transaction, drop the secondary indexes, insert every row, and rebuild the
  * indexes from their exact definitions. Building an index once over sorted data is several times cheaper than
@@ -118,7 +128,7 @@ async function loadEmptyTarget(session: Session, plan: ImportPlan, source: Merge
       return undefined;
     }
     await session.query('SET LOCAL lock_timeout = 0');
-    const { rows: indexes } = await session.query<{ name: string; definition: string }>(droppableIndexes(plan));
+    const indexes = await indexesToRebuild(session, plan, log);
     for (const index of indexes) await session.query(dropIndex(index.name));
     const inserted = await session.query(insertAll(plan, source, importId));
     // Index builds sort in maintenance_work_mem; the default 64MB spills a multi-million-row sort to disk.

@@ -46,6 +46,18 @@ export function insertAll(plan: ImportPlan, source: MergeSource, importId: strin
   };
 }
 
+/**
+ * Whether this role may drop and rebuild the target's indexes: DROP INDEX needs the table's owner's privileges, and
+ * CREATE INDEX needs CREATE on its schema. A role that may only write the table loads with the indexes in place.
+ */
+export function mayRebuildIndexes(plan: ImportPlan): SqlQuery {
+  return {
+    text: `SELECT pg_has_role(c.relowner, 'USAGE') AND has_schema_privilege(c.relnamespace, 'CREATE') AS may
+           FROM pg_class c WHERE c.oid = $1`,
+    values: [plan.table.oid],
+  };
+}
+
 /** Drops one index found by droppableIndexes; its name is the catalog's regclass text, already quoted. */
 export function dropIndex(regclassName: string): SqlQuery {
   return { text: `DROP INDEX ${regclassName}`, values: [] };
