@@ -8,6 +8,7 @@ import { declareDatabaseUrlFlags, resolveDatabaseUrl, type DatabaseUrlFlags } fr
 import type { CsvImportSpec } from '../shared/generated/csvimport.js';
 import { SOURCE_MOUNT_DIR } from '../shared/source-mount.js';
 import type { ImportConfig } from './import-config.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './csv-records.js';
 import { sourceLabel, type SourceRef } from './open-source.js';
 
 /** The flags of `bulkhead import`, as commander parses them. */
@@ -25,6 +26,7 @@ export interface ImportFlags extends DatabaseUrlFlags {
   progressInterval?: string;
   httpTimeout?: string;
   sourceDir?: string;
+  maxRecordBytes?: string;
 }
 
 /** Declares the flags on the `import` command. */
@@ -42,7 +44,8 @@ export function declareImportFlags(cmd: Command): Command {
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port while running')
     .option('--progress-interval <seconds>', 'seconds between progress lines on stderr', '5')
     .option('--http-timeout <seconds>', 'seconds an http(s) source may stall', '30')
-    .option('--source-dir <dir>', 'where a configMap key or persistentVolumeClaim path of spec.source is looked up', SOURCE_MOUNT_DIR);
+    .option('--source-dir <dir>', 'where a configMap key or persistentVolumeClaim path of spec.source is looked up', SOURCE_MOUNT_DIR)
+    .option('--max-record-bytes <n>', 'the longest CSV record accepted; a longer one stops the import (exit 2)', String(DEFAULT_MAX_RECORD_BYTES));
 }
 
 /** Overlays the flags on a spec: flags win over the manifest. */
@@ -104,6 +107,16 @@ export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): {
       metricsPort,
       progressIntervalMs: (numberFlag(flags.progressInterval, '--progress-interval', { positive: true }) ?? 5) * 1000,
       httpTimeoutSeconds: numberFlag(flags.httpTimeout, '--http-timeout', { positive: true }) ?? 30,
+      maxRecordBytes: maxRecordBytes(flags.maxRecordBytes),
     },
   };
+}
+
+/** Memory holds about two copies of the longest record (its pieces, then the record), so the limit is bounded too. */
+const MAX_RECORD_BYTES_LIMIT = 1024 * 1024 * 1024;
+
+function maxRecordBytes(value: string | undefined): number {
+  const n = numberFlag(value, '--max-record-bytes', { integer: true, positive: true }) ?? DEFAULT_MAX_RECORD_BYTES;
+  if (n > MAX_RECORD_BYTES_LIMIT) throw new InvalidInputError(`--max-record-bytes: at most ${MAX_RECORD_BYTES_LIMIT} (1 GiB), got ${n}`);
+  return n;
 }

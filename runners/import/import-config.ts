@@ -24,4 +24,6 @@ export interface ImportConfig {
   progressIntervalMs: number;
   /** Seconds an http(s) source may stall before the import gives up. */
   httpTimeoutSeconds: number;
+  /** The longest CSV record accepted; a longer one (usually a quote never closed) stops the import, exit 2. */
+  maxRecordBytes: number;
 }
