@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -81,10 +81,12 @@ const TIME = '/usr/bin/time';
  */
 export async function runImportMeasured(databaseUrl: string, args: string[], options: CliOptions = {}): Promise<MeasuredRun> {
   assert.ok(existsSync(TIME), `${TIME} is missing; install the Debian package "time"`);
-  const out = join(mkdtempSync(join(tmpdir(), 'bulkhead-time-')), 'rss');
+  const outDir = mkdtempSync(join(tmpdir(), 'bulkhead-time-'));
+  const out = join(outDir, 'rss');
   const result = await runImport(databaseUrl, args, { ...options, wrapper: [TIME, '-f', '%M', '-o', out] });
   // GNU time writes "Command exited with non-zero status N" before the format's line on a failure.
   const kib = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
+  rmSync(outDir, { recursive: true, force: true });
   assert.ok(kib > 0, `no peak RSS from ${TIME}`);
   return { ...result, peakRssBytes: kib * 1024 };
 }

@@ -3,13 +3,16 @@
  * records may be, a record of 100,000 fields, errors.maxRejected bad rows, a quote never closed. Each run's peak RSS is read by GNU time from
  * the kernel when the `bulkhead import` process exits, and must stay under half the pod's 512 MiB limit.
  */
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
+import { rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { testDatabase } from '../harness/test-database.js';
 import { importSummary, runImportMeasured, scratchDir, stagingTables, writeCsv, type MeasuredRun } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
+// The files here add up to about 170 MB.
+after(() => rmSync(dir, { recursive: true, force: true }));
 await db.pool.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(6,2), seen date)');
 
 const MiB = 1024 * 1024;
