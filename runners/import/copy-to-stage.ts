@@ -3,8 +3,10 @@ import type { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Session } from '../shared/session.js';
 import { BulkheadError, InvalidInputError } from '../shared/errors.js';
+import { clipText } from '../shared/source-text.js';
 import { CopyRowStream, type FramingCounts, type Reject } from './copy-rows.js';
 import { parseCopySkip } from './copy-skips.js';
+import { RecordTooLongError } from './csv-records.js';
 import { RecordChecks, type KeyOrder, type RecordCheckPlan } from './record-checks.js';
 import { copyIntoStage } from './sql/copy-into-stage.js';
 import type { CsvFormat } from './import-config.js';
@@ -41,12 +43,16 @@ export interface CopyTarget {
   checks: RecordCheckPlan;
   /** Typed staging: COPY skips rows with unreadable values and names them in NOTICEs. */
   skipBadRows: boolean;
+  /** The longest record accepted (csv-records.ts). */
+  maxRecordBytes: number;
 }
 
 /**
  * Streams the CSV body into the staging table through one COPY. Bad records are held back and collected, and so
  * are the rows COPY itself skips; once there are more than maxRejected in all, the COPY is abandoned at once
- * (destroying the stream sends CopyFail, which rolls it back), since the import is refused anyway.
+ * (destroying the stream sends CopyFail, which rolls it back), since the import is refused anyway. So at most
+ * maxRejected + 1 of them are ever held. A record longer than maxRecordBytes is bad input too, and ends the COPY
+ * the same way: the file cannot be framed past it.
  */
 export async function copyToStage(session: Session, body: Readable, target: CopyTarget, stop: AbortSignal, onProgress: (counts: FramingCounts) => void): Promise<CopyResult> {
   const rejects: Reject[] = [];
@@ -60,11 +66,12 @@ export async function copyToStage(session: Session, body: Readable, target: Copy
   const rows = new CopyRowStream(target.format, target.columns, target.firstDataLine, (reject) => {
     rejects.push(reject);
     overLimit();
-  }, new RecordChecks(target.checks, target.format));
+  }, new RecordChecks(target.checks, target.format), target.maxRecordBytes);
   // A NOTICE arrives as soon as COPY skips a row (the server flushes each one), so the count is live.
   const onNotice = (notice: { message?: string }): void => {
     const skip = parseCopySkip(notice.message ?? '');
-    if (!skip) return;
+    // Past the limit, NOTICEs still come for the rows in flight; none is worth keeping.
+    if (!skip || abandoned) return;
     const line = rows.lines.fileLine(skip.copyLine);
     const csvIndex = Number(skip.stageColumn.slice(1)) - 1;
     if (line === undefined || !(csvIndex >= 0 && csvIndex < target.columns.length)) {
@@ -86,6 +93,7 @@ export async function copyToStage(session: Session, body: Readable, target: Copy
   } catch (err) {
     session.checkStopped();
     if (abandoned) return result(0);
+    if (err instanceof RecordTooLongError) throw new InvalidInputError(recordTooLongMessage(target, err));
     // The source's own limits (source-limits.ts) already say what happened, and carry their exit code.
     if (err instanceof BulkheadError) throw err;
     throw new Error(`while copying ${target.file} into staging`, { cause: err });
@@ -94,6 +102,8 @@ export async function copyToStage(session: Session, body: Readable, target: Copy
     clearInterval(ticker);
     onProgress(rows.counts);
   }
+  // Too many bad rows, found when COPY had already read every row: the import is refused, as in the catch above.
+  if (abandoned) return result(0);
   const staged = Number(copy.rowCount);
   // Every row sent is either staged or skipped with a NOTICE; a NOTICE lost or unread would hide a bad row.
   if (rows.sent - staged !== skipped.length) {
@@ -101,4 +111,18 @@ export async function copyToStage(session: Session, body: Readable, target: Copy
   }
   skipped.sort((a, b) => a.line - b.line);
   return result(staged);
+}
+
+/** Where the runaway record starts (and its open quote, if any), what the limit is, and the likely cause. */
+function recordTooLongMessage(target: CopyTarget, err: RecordTooLongError): string {
+  const limit = `the record size limit, ${formatBytes(err.maxRecordBytes)}`;
+  if (!err.inQuote) return `${target.file}:${err.line}: the record that starts here is longer than ${limit}; nothing was merged`;
+  const column = target.columns[err.field - 1];
+  const at = `${target.file}:${err.line}:${err.field}${column === undefined ? '' : ` (column "${clipText(column)}")`}`;
+  return `${at}: a quoted field starts here and has no closing quote within ${limit}; is spec.format.quote right? Nothing was merged`;
+}
+
+function formatBytes(n: number): string {
+  const MiB = 1024 * 1024;
+  return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { InvalidInputError } from '../shared/errors.js';
 import { clipText } from '../shared/source-text.js';
-import { splitFields } from './csv-fields.js';
+import { FieldSpans, countByte, unquoteField } from './csv-fields.js';
 import { prepend } from './prepend-chunk.js';
 import type { CsvFormat } from './import-config.js';
 
@@ -55,12 +55,16 @@ export async function splitHeader(source: Readable, format: CsvFormat, file: str
 
 function decodeHeader(bytes: Buffer, format: CsvFormat, file: string): string[] {
   const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
-  const fields = splitFields(bytes, 0, end, format.delimiter.charCodeAt(0), format.quote.charCodeAt(0));
+  const delimiter = format.delimiter.charCodeAt(0);
+  const quote = format.quote.charCodeAt(0);
+  // The header is at most MAX_HEADER_BYTES, so room for one field per delimiter byte is bounded too.
+  const spans = new FieldSpans(countByte(bytes, delimiter, 0, end) + 1);
+  spans.locate(bytes, 0, end, delimiter, quote);
   const decoder = new TextDecoder(format.encoding === 'UTF8' ? 'utf-8' : 'latin1', { fatal: true });
-  const names = fields.map((f, i) => {
+  const names = Array.from({ length: spans.count }, (_, i) => {
     let name: string;
     try {
-      name = decoder.decode(f.value).trim();
+      name = decoder.decode(unquoteField(bytes, spans.starts[i] as number, spans.ends[i] as number, quote)).trim();
     } catch {
       throw new InvalidInputError(`${file}:1:${i + 1}: the header has bytes that are invalid in ${format.encoding}`);
     }

@@ -23,10 +23,35 @@ export interface ScannedRecord {
   problem?: { field: number; reason: string };
 }
 
+/** The longest record accepted by default: a runaway quote must not buffer the whole input. */
+export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A record longer than the record size limit, usually a quote that is never closed. Past it the input cannot be
+ * framed (the next line break may be inside the quotes or not), so it is fatal rather than one bad row.
+ */
+export class RecordTooLongError extends Error {
+  constructor(
+    /** The physical line where the record starts. */
+    readonly line: number,
+    /** The field (1-based) where the open quote starts, or the last field begun. */
+    readonly field: number,
+    readonly inQuote: boolean,
+    readonly maxRecordBytes: number,
+  ) {
+    super(inQuote
+      ? `a quoted field starting on line ${line} has no closing quote within ${maxRecordBytes} bytes`
+      : `the record starting on line ${line} is longer than ${maxRecordBytes} bytes`);
+  }
+}
+
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Resumable scanner: feed chunks with scan(), then call finish() at end of input. */
+/**
+ * Resumable scanner: feed chunks with scan(), then call finish() at end of input. Both throw RecordTooLongError for
+ * a record longer than maxRecordBytes, which is never buffered beyond that.
+ */
 export class CsvRecordScanner {
   private inQuote = false;
   private fields = 1;
@@ -44,7 +69,7 @@ export class CsvRecordScanner {
     private readonly delimiter: number,
     private readonly quote: number,
     /** Longest record accepted, so a runaway quote cannot buffer the whole file. */
-    private readonly maxRecordBytes = 64 * 1024 * 1024,
+    private readonly maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
     /** The physical line number of the first byte fed in. */
     firstLine = 1,
   ) {
@@ -87,11 +112,9 @@ export class CsvRecordScanner {
     this.fields = fields;
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
+      this.checkLength(this.carryBytes + rest.length);
       this.carry.push(rest);
       this.carryBytes += rest.length;
-      if (this.carryBytes > this.maxRecordBytes) {
-        this.failRunaway(emit);
-      }
     }
   }
 
@@ -109,6 +132,7 @@ export class CsvRecordScanner {
     let bytes = chunk;
     let s = start;
     let e = lf;
+    this.checkLength(this.carryBytes + lf - start);
     if (this.carryBytes > 0) {
       this.carry.push(chunk.subarray(start, lf));
       bytes = Buffer.concat(this.carry);
@@ -133,17 +157,11 @@ export class CsvRecordScanner {
     if (e > s || record.problem) emit(record);
   }
 
-  private failRunaway(emit: (record: ScannedRecord) => void): void {
-    const bytes = Buffer.concat(this.carry);
+  /** Throws when the record being read would be longer than the limit (its bytes so far: length). */
+  private checkLength(length: number): void {
+    if (length <= this.maxRecordBytes) return;
     this.carry = [];
     this.carryBytes = 0;
-    const reason = this.inQuote
-      ? `unterminated quoted field: no closing quote within ${this.maxRecordBytes} bytes`
-      : `record longer than ${this.maxRecordBytes} bytes`;
-    emit({ bytes, start: 0, end: bytes.length, line: this.recordLine, fields: this.fields, breaks: 0, problem: { field: this.quoteField || this.fields, reason } });
-    // Resynchronise at the next line break outside what we dropped.
-    this.inQuote = false;
-    this.fields = 1;
-    this.recordLine = this.line;
+    throw new RecordTooLongError(this.recordLine, this.inQuote ? this.quoteField : this.fields, this.inQuote, this.maxRecordBytes);
   }
 }

@@ -8,6 +8,7 @@ import { declareDatabaseUrlFlags, resolveDatabaseUrl, type DatabaseUrlFlags } fr
 import type { CsvImportSpec } from '../shared/generated/csvimport.js';
 import { SOURCE_MOUNT_DIR } from '../shared/source-mount.js';
 import type { ImportConfig } from './import-config.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './csv-records.js';
 import { sourceLabel, type SourceRef } from './open-source.js';
 
 /** The flags of `bulkhead import`, as commander parses them. */
@@ -27,6 +28,7 @@ export interface ImportFlags extends DatabaseUrlFlags {
   maxBytes?: string;
   sourceDeadline?: string;
   sourceDir?: string;
+  maxRecordBytes?: string;
 }
 
 /** Declares the flags on the `import` command. */
@@ -46,7 +48,8 @@ export function declareImportFlags(cmd: Command): Command {
     .option('--http-timeout <seconds>', 'seconds an http(s) source may stall', '30')
     .option('--max-bytes <n>', 'the most bytes of CSV read from the source, after gunzip (spec.source.maxBytes; default 10 GiB)')
     .option('--source-deadline <seconds>', 'seconds to read the source to its end (spec.source.deadlineSeconds; default 1800)')
-    .option('--source-dir <dir>', 'where a configMap key or persistentVolumeClaim path of spec.source is looked up', SOURCE_MOUNT_DIR);
+    .option('--source-dir <dir>', 'where a configMap key or persistentVolumeClaim path of spec.source is looked up', SOURCE_MOUNT_DIR)
+    .option('--max-record-bytes <n>', 'the longest CSV record accepted; a longer one stops the import (exit 2)', String(DEFAULT_MAX_RECORD_BYTES));
 }
 
 /** Overlays the flags on a spec: flags win over the manifest. */
@@ -119,6 +122,16 @@ export function buildImportConfig(flags: ImportFlags, env: NodeJS.ProcessEnv): {
       progressIntervalMs: (numberFlag(flags.progressInterval, '--progress-interval', { positive: true }) ?? 5) * 1000,
       httpTimeoutSeconds: numberFlag(flags.httpTimeout, '--http-timeout', { positive: true }) ?? 30,
       sourceLimits: { maxBytes: spec.source.maxBytes, deadlineSeconds: spec.source.deadlineSeconds },
+      maxRecordBytes: maxRecordBytes(flags.maxRecordBytes),
     },
   };
+}
+
+/** Memory holds about two copies of the longest record (its pieces, then the record), so the limit is bounded too. */
+const MAX_RECORD_BYTES_LIMIT = 1024 * 1024 * 1024;
+
+function maxRecordBytes(value: string | undefined): number {
+  const n = numberFlag(value, '--max-record-bytes', { integer: true, positive: true }) ?? DEFAULT_MAX_RECORD_BYTES;
+  if (n > MAX_RECORD_BYTES_LIMIT) throw new InvalidInputError(`--max-record-bytes: at most ${MAX_RECORD_BYTES_LIMIT} (1 GiB), got ${n}`);
+  return n;
 }

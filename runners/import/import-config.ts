@@ -27,4 +27,6 @@ export interface ImportConfig {
   httpTimeoutSeconds: number;
   /** How many bytes of CSV the source may hold, and how long reading it may take (spec.source, defaulted). */
   sourceLimits: SourceLimits;
+  /** The longest CSV record accepted; a longer one (usually a quote never closed) stops the import, exit 2. */
+  maxRecordBytes: number;
 }

@@ -1,6 +1,7 @@
 import type { ImportPlan } from './import-plan.js';
 import type { ScannedRecord } from './csv-records.js';
 import type { CsvFormat } from './import-config.js';
+import { FieldSpans } from './csv-fields.js';
 
 /** Integer types whose CSV text the runner can compare exactly (int2, int4, int8). */
 const INTEGER_TYPE_OIDS = new Set([20, 21, 23]);
@@ -39,9 +40,7 @@ export function recordCheckPlan(plan: ImportPlan): RecordCheckPlan {
  * Only the fields up to the last one checked are located, without copying them.
  */
 export class RecordChecks {
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
-  private readonly quoted: Uint8Array;
+  private readonly fields: FieldSpans;
   private readonly lastField: number;
   private readonly nullBytes: Buffer;
   private readonly delimiter: number;
@@ -51,9 +50,7 @@ export class RecordChecks {
 
   constructor(private readonly plan: RecordCheckPlan, format: CsvFormat) {
     this.lastField = Math.max(-1, plan.integerKey ?? -1, ...plan.notNull.map((n) => n.field));
-    this.starts = new Int32Array(this.lastField + 1);
-    this.ends = new Int32Array(this.lastField + 1);
-    this.quoted = new Uint8Array(this.lastField + 1);
+    this.fields = new FieldSpans(this.lastField + 1);
     this.nullBytes = Buffer.from(format.nullString, format.encoding === 'UTF8' ? 'utf8' : 'latin1');
     this.delimiter = format.delimiter.charCodeAt(0);
     this.quote = format.quote.charCodeAt(0);
@@ -68,7 +65,7 @@ export class RecordChecks {
   /** Checks a record whose field count is right; returns the first problem, or records its key and returns undefined. */
   check(r: ScannedRecord): { field: number; reason: string } | undefined {
     if (this.lastField < 0) return undefined;
-    this.locate(r);
+    this.fields.locate(r.bytes, r.start, r.end, this.delimiter, this.quote);
     for (const { field } of this.plan.notNull) {
       if (this.isNull(r.bytes, field)) return { field: field + 1, reason: 'null value in a column that must not be null' };
     }
@@ -76,47 +73,24 @@ export class RecordChecks {
     return undefined;
   }
 
-  private locate(r: ScannedRecord): void {
-    const { bytes } = r;
-    let field = 0;
-    let start = r.start;
-    let quoted = 0;
-    let inQuote = false;
-    for (let i = r.start; i < r.end; i++) {
-      const c = bytes[i];
-      if (c === this.quote) {
-        inQuote = !inQuote;
-        quoted = 1;
-      } else if (c === this.delimiter && !inQuote) {
-        this.starts[field] = start;
-        this.ends[field] = i;
-        this.quoted[field] = quoted;
-        if (++field > this.lastField) return;
-        start = i + 1;
-        quoted = 0;
-      }
-    }
-    this.starts[field] = start;
-    this.ends[field] = r.end;
-    this.quoted[field] = quoted;
-  }
-
   private isNull(bytes: Buffer, field: number): boolean {
-    const start = this.starts[field] as number;
-    const length = (this.ends[field] as number) - start;
-    if (this.quoted[field] === 1 || length !== this.nullBytes.length) return false;
+    const { starts, ends, quoted } = this.fields;
+    const start = starts[field] as number;
+    const length = (ends[field] as number) - start;
+    if (quoted[field] === 1 || length !== this.nullBytes.length) return false;
     for (let i = 0; i < length; i++) if (bytes[start + i] !== this.nullBytes[i]) return false;
     return true;
   }
 
   /** Plain integers only (no sign but '-', no leading zeros, no spaces, no quotes); anything else: order unknown. */
   private followKey(bytes: Buffer, field: number): void {
-    let i = this.starts[field] as number;
-    const end = this.ends[field] as number;
+    const { starts, ends, quoted } = this.fields;
+    let i = starts[field] as number;
+    const end = ends[field] as number;
     const negative = bytes[i] === MINUS;
     if (negative) i++;
     const digits = end - i;
-    if (this.quoted[field] === 1 || digits < 1 || digits > MAX_EXACT_DIGITS || (digits > 1 && bytes[i] === ZERO)) {
+    if (quoted[field] === 1 || digits < 1 || digits > MAX_EXACT_DIGITS || (digits > 1 && bytes[i] === ZERO)) {
       this.order = 'unknown';
       return;
     }

@@ -101,6 +101,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
       return copyToStage(session, body, {
         schema: STAGING_SCHEMA, table: names.stage, columns: header, firstDataLine, format: spec.format,
         maxRejected: spec.errors.maxRejected, file, checks: recordCheckPlan(plan), skipBadRows: layout.copySkipsBadRows,
+        maxRecordBytes: config.maxRecordBytes,
       }, ctx.stop, (counts) => progress.setRows(counts.rowsRead));
     });
     summary.copySeconds = seconds(performance.now() - copyStart);
@@ -127,6 +128,8 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
 
     progress.enter('dedupe');
     const stagedRejects = summary.rowsRejected - unstaged;
+    // Each unstaged reject has a line of its own, so this cannot be negative; if it were, every count would be wrong.
+    if (stagedRejects < 0) throw new Error(`${file}: ${unstaged} records were left out of staging, but only ${summary.rowsRejected} lines are recorded as rejected; refusing to merge`);
     const { source, range } = await prepareMergeSource(session, log, importId, names, plan, copied, stagedRejects);
     summary.duplicateKeys = copied.rowsStaged - stagedRejects - range.rows;
 

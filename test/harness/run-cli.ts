@@ -22,12 +22,15 @@ export interface CliOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Called for each stderr chunk, for tests that wait for a phase. */
   onStderr?: (text: string, child: ChildProcess) => void;
+  /** A command that runs node in its place, such as /usr/bin/time with its arguments. */
+  wrapper?: string[];
 }
 
 /** Runs `bulkhead <args>` to completion. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, CLI, ...args] as [string, ...string[]];
+    const child = spawn(command, commandArgs, {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
-import { runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
+import { importSummary, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -30,7 +29,7 @@ const mixed = [
 test('bad rows under errors.maxRejected are left out, counted and reported with line and column', async () => {
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'mixed.csv', mixed), ...args, '--max-rejected', '5', '--name', 'under']);
   assert.equal(result.code, 0, result.stderr);
-  const summary = summaryOf(result);
+  const summary = importSummary(result);
   assert.equal(summary.rowsRead, 7);
   assert.equal(summary.rowsRejected, 5);
   assert.equal(summary.rowsInserted, 2);
@@ -54,7 +53,7 @@ test('more bad rows than errors.maxRejected is refused with exit 2 and nothing m
   assert.match(result.messages, /5 bad rows, and errors.maxRejected is 4; nothing was merged/);
   assert.match(result.messages, /mixed2\.csv:5:3 \(column "price"\): invalid input syntax for type numeric/);
   assert.match(result.messages, /mixed2\.csv:6:2 \(column "name"\): null value/);
-  assert.equal(summaryOf(result).phase, 'Failed');
+  assert.equal(importSummary(result).phase, 'Failed');
   const { rows } = await db.pool.query('SELECT id FROM items ORDER BY id');
   assert.deepEqual(rows.map((r: { id: number }) => r.id), [100], 'the target is untouched');
   assert.deepEqual(await stagingTables(db.pool), []);
@@ -75,13 +74,46 @@ test('an unterminated quote is reported at the line where its record starts', as
   assert.match(result.messages, /unterminated\.csv:3:2 \(column "name"\): unterminated quoted field/);
 });
 
+test('a quoted field over the record size limit stops the import: exit 2, the file, line and column where it starts, nothing merged', async () => {
+  await db.pool.query('DELETE FROM items WHERE id < 100');
+  // Inside the runaway quote the text looks like rows; none of it may be imported, and the rows after it not lost
+  // silently: the whole import is refused, whatever errors.maxRejected allows. The field is longer than the 1 MiB
+  // pieces the file is read in, so the limit is passed while the quote is still open.
+  const inside = '999,inside the quotes,1,\n'.repeat(50_000);
+  const csv = `${header}\n1,ok,1,\n2,"${inside}",1,\n3,after,1,\n4,after,2,\n`;
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'runaway.csv', csv), ...args, '--max-rejected', '100', '--max-record-bytes', '1000', '--name', 'runaway']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.messages, /runaway\.csv:3:2 \(column "name"\): a quoted field starts here and has no closing quote within the record size limit, 1000 bytes; is spec\.format\.quote right\? Nothing was merged/);
+  const summary = importSummary(result);
+  assert.equal(summary.phase, 'Failed');
+  assert.equal(summary.rowsInserted, 0);
+  assert.deepEqual((await db.pool.query('SELECT id FROM items ORDER BY id')).rows, [{ id: 100 }], 'the target is untouched');
+  assert.deepEqual((await db.pool.query("SELECT line FROM bulkhead.import_rejects WHERE import = 'local/runaway'")).rows, []);
+  assert.deepEqual(await stagingTables(db.pool), []);
+});
+
+test('an unquoted record over the limit at the very end of the file, without a line feed, stops the import too', async () => {
+  const csv = `${header}\n1,ok,1,\n2,${'x'.repeat(2000)},1,`;
+  const result = await runImport(db.url, ['--file', writeCsv(dir, 'long-last.csv', csv), ...args, '--max-rejected', '100', '--max-record-bytes', '1000']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.messages, /long-last\.csv:3: the record that starts here is longer than the record size limit, 1000 bytes; nothing was merged/);
+  assert.equal(importSummary(result).phase, 'Failed');
+  assert.deepEqual((await db.pool.query('SELECT id FROM items ORDER BY id')).rows, [{ id: 100 }]);
+  // Under the limit, a quote still open at the end of the file is one bad row, and the rest is imported.
+  const open = await runImport(db.url, ['--file', writeCsv(dir, 'open-last.csv', `${header}\n1,ok,1,\n2,"open,1,`), ...args, '--max-rejected', '1', '--max-record-bytes', '1000']);
+  assert.equal(open.code, 0, open.stderr);
+  const summary = importSummary(open);
+  assert.deepEqual([summary.rowsRead, summary.rowsRejected, summary.rowsInserted], [2, 1, 1]);
+  assert.match((summary.rejects as { reason: string }[])[0]?.reason ?? '', /unterminated quoted field: the closing quote is missing/);
+});
+
 test('bytes invalid in UTF-8 and NUL bytes are rejected with line and column, not a failed COPY', async () => {
   const csv = Buffer.concat([
     Buffer.from(`${header}\n1,ok,1,\n2,caf`), Buffer.from([0xe9]), Buffer.from(',1,\n3,nul'), Buffer.from([0]), Buffer.from('x,1,\n4,fine,2,\n'),
   ]);
   const ok = await runImport(db.url, ['--file', writeCsv(dir, 'bytes.csv', csv), ...args, '--max-rejected', '2']);
   assert.equal(ok.code, 0, ok.stderr);
-  const rejects = summaryOf(ok).rejects as { line: number; column: string; reason: string }[];
+  const rejects = importSummary(ok).rejects as { line: number; column: string; reason: string }[];
   assert.deepEqual(rejects.map((r) => [r.line, r.column]), [[3, 'name'], [4, 'name']]);
   assert.match(rejects[0]?.reason ?? '', /invalid in UTF8/);
   assert.match(rejects[1]?.reason ?? '', /NUL byte/);
@@ -95,14 +127,14 @@ test('bad values after multi-line records, blank lines and rejected records are 
   const csv = `${header}\n1,"two\nlines",1.00,\n\n2,ok,abc,\n3,x\n4,"a\nb\nc",1,\n5,ok,1,2024-99-99\n6,last,2,\n`;
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'lines.csv', csv), ...args, '--max-rejected', '3', '--name', 'lines']);
   assert.equal(result.code, 0, result.stderr);
-  const rejects = summaryOf(result).rejects as { line: number; column: string; reason: string }[];
+  const rejects = importSummary(result).rejects as { line: number; column: string; reason: string }[];
   assert.deepEqual(rejects.map((r) => [r.line, r.column]), [[5, 'price'], [6, 'price'], [10, 'seen']]);
   assert.match(rejects[0]?.reason ?? '', /invalid input syntax for type numeric: "abc"/);
   assert.deepEqual((await db.pool.query('SELECT id FROM items ORDER BY id')).rows.map((r: { id: number }) => r.id), [1, 4, 6, 100]);
   const crlf = `${header}\r\n1,"a\r\nb",1,\r\n2,x,bad,\r\n3,y,1,\r\n`;
   const r2 = await runImport(db.url, ['--file', writeCsv(dir, 'crlf.csv', crlf), ...args, '--max-rejected', '1', '--name', 'crlf']);
   assert.equal(r2.code, 0, r2.stderr);
-  assert.deepEqual((summaryOf(r2).rejects as { line: number; column: string }[]).map((r) => [r.line, r.column]), [[4, 'price']]);
+  assert.deepEqual((importSummary(r2).rejects as { line: number; column: string }[]).map((r) => [r.line, r.column]), [[4, 'price']]);
 });
 
 test('unreadable values past errors.maxRejected stop the import with exit 2, naming the first, nothing merged', async () => {
@@ -138,7 +170,7 @@ test('source text in messages is clipped: a header holding a secret shows at mos
   assert.match(result.messages, new RegExp(`header column "${secret.slice(0, 64)}…\\[140 more bytes\\]": column`));
   assert.match(result.messages, /header column "evil\\nforged log line"/);
   assert.ok(!everything.includes('\nforged'), 'a header name cannot start a line of its own');
-  assert.match(String(summaryOf(result).error), /…\[140 more bytes\]/);
+  assert.match(String(importSummary(result).error), /…\[140 more bytes\]/);
 });
 
 test('a key without a primary key or unique index is refused', async () => {
@@ -196,6 +228,13 @@ test('flags are validated against the same schema as manifests', async () => {
   const missing = await runImport(db.url, ['--file', 'x.csv']);
   assert.equal(missing.code, 2);
   assert.match(missing.messages, /spec\.target: Required value/);
+  // The runner holds the rows it rejects while COPY runs, so errors.maxRejected bounds its memory.
+  const tooMany = await runImport(db.url, ['--file', 'x.csv', ...args, '--max-rejected', '10001']);
+  assert.equal(tooMany.code, 2);
+  assert.match(tooMany.messages, /spec\.errors\.maxRejected: Invalid value: must be <= 10000/);
+  const noRecord = await runImport(db.url, ['--file', 'x.csv', ...args, '--max-record-bytes', '0']);
+  assert.equal(noRecord.code, 2);
+  assert.match(noRecord.messages, /--max-record-bytes: expected a positive whole number, got "0"/);
 });
 
 test('a missing file and an empty file are refused with exit 2', async () => {

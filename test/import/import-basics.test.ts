@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
-import { csvImportManifest, rowsOf, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
+import { csvImportManifest, importSummary, rowsOf, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -31,7 +30,7 @@ test('a clean import covers every column type and lands exact values', async () 
   const file = writeCsv(dir, 'types.csv', csv);
   const result = await runImport(db.url, ['--file', file, '--table', 'every_type', '--key', 'id']);
   assert.equal(result.code, 0, result.stderr);
-  const summary = summaryOf(result);
+  const summary = importSummary(result);
   assert.equal(summary.phase, 'Succeeded');
   assert.equal(summary.rowsRead, 2);
   assert.equal(summary.rowsInserted, 2);
@@ -56,19 +55,19 @@ test('a rerun of the same file leaves every row unchanged; changed and new rows 
   await db.pool.query('TRUNCATE advertisers');
   const first = await runImport(db.url, ['--file', writeCsv(dir, 'adv1.csv', advertisersCsv(initial)), ...args, '--chunk-rows', '128']);
   assert.equal(first.code, 0, first.stderr);
-  assert.equal(summaryOf(first).rowsInserted, 1000);
-  assert.equal(summaryOf(first).fastPath, true, 'an empty target takes the fast path');
+  assert.equal(importSummary(first).rowsInserted, 1000);
+  assert.equal(importSummary(first).fastPath, true, 'an empty target takes the fast path');
 
   const again = await runImport(db.url, ['--file', writeCsv(dir, 'adv1b.csv', advertisersCsv(initial)), ...args, '--chunk-rows', '128']);
   assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(pick(summaryOf(again)), { rowsRead: 1000, rowsInserted: 0, rowsUpdated: 0, rowsUnchanged: 1000, duplicateKeys: 0, fastPath: false });
+  assert.deepEqual(pick(importSummary(again)), { rowsRead: 1000, rowsInserted: 0, rowsUpdated: 0, rowsUnchanged: 1000, duplicateKeys: 0, fastPath: false });
 
   // 100 changed names, 50 new rows; the rest identical.
   const next = initial.map(([id, name, c]): [number, string, string] => (id <= 100 ? [id, `${name} renamed`, c] : [id, name, c]));
   for (let i = 1001; i <= 1050; i++) next.push([i, `Advertiser ${i}`, 'FR']);
   const third = await runImport(db.url, ['--file', writeCsv(dir, 'adv2.csv', advertisersCsv(next)), ...args, '--chunk-rows', '100']);
   assert.equal(third.code, 0, third.stderr);
-  assert.deepEqual(pick(summaryOf(third)), { rowsRead: 1050, rowsInserted: 50, rowsUpdated: 100, rowsUnchanged: 900, duplicateKeys: 0, fastPath: false });
+  assert.deepEqual(pick(importSummary(third)), { rowsRead: 1050, rowsInserted: 50, rowsUpdated: 100, rowsUnchanged: 900, duplicateKeys: 0, fastPath: false });
   const { rows } = await db.pool.query("SELECT count(*)::int AS n, count(*) FILTER (WHERE advertiser_name LIKE '% renamed')::int AS renamed FROM advertisers");
   assert.deepEqual(rows[0], { n: 1050, renamed: 100 });
 });
@@ -84,7 +83,7 @@ test('a key repeated in the file: the last occurrence wins and the others count 
   const csv = advertisersCsv([[5, 'first', 'US'], [7, 'seven-a', 'US'], [5, 'second', 'DE'], [7, 'seven-b', 'FR'], [5, 'third', 'GB']]);
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'dups.csv', csv), '--table', 'advertisers', '--key', 'advertiser_id']);
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(pick(summaryOf(result)), { rowsRead: 5, rowsInserted: 1, rowsUpdated: 1, rowsUnchanged: 0, duplicateKeys: 3, fastPath: false });
+  assert.deepEqual(pick(importSummary(result)), { rowsRead: 5, rowsInserted: 1, rowsUpdated: 1, rowsUnchanged: 0, duplicateKeys: 3, fastPath: false });
   assert.deepEqual(await rowsOf(db.pool, 'advertisers', 'advertiser_id').then((r) => r.map((x) => [x.advertiser_id, x.advertiser_name, x.country])),
     [['5', 'third', 'GB'], ['7', 'seven-b', 'FR']]);
 });
@@ -108,7 +107,7 @@ test('a gzip file is recognised by its magic bytes, whatever its name', async ()
   const file = writeCsv(dir, 'compressed.csv', gzipSync(advertisersCsv([[1, 'gz one', 'US'], [2, 'gz two', 'DE']])));
   const result = await runImport(db.url, ['--file', file, '--table', 'advertisers', '--key', 'advertiser_id']);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(summaryOf(result).rowsInserted, 2);
+  assert.equal(importSummary(result).rowsInserted, 2);
 });
 
 test('standard input works as a source with --file -', async () => {
@@ -162,7 +161,7 @@ test('an insertOnly import leaves existing rows alone and counts them unchanged'
   });
   const result = await runImport(db.url, ['--manifest', manifest]);
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(pick(summaryOf(result)), { rowsRead: 2, rowsInserted: 1, rowsUpdated: 0, rowsUnchanged: 1, duplicateKeys: 0, fastPath: false });
+  assert.deepEqual(pick(importSummary(result)), { rowsRead: 2, rowsInserted: 1, rowsUpdated: 0, rowsUnchanged: 1, duplicateKeys: 0, fastPath: false });
   assert.equal((await rowsOf(db.pool, 'advertisers', 'advertiser_id'))[0]?.advertiser_name, 'keep me');
 });
 

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
-import { runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
+import { importSummary, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -67,7 +66,7 @@ test('SIGTERM during the merge rolls back the chunk in flight, drops staging and
     onStderr: signalAtPhase('merge', 'SIGTERM'),
   });
   assert.equal(result.code, 143, result.stderr);
-  assert.equal(summaryOf(result).phase, 'Failed');
+  assert.equal(importSummary(result).phase, 'Failed');
   assert.deepEqual(await stagingTables(db.pool), []);
   const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id > 0');
   assert.ok((rows[0]?.n ?? 0) < ROWS && (rows[0]?.n ?? 0) % 10 === 0, `whole chunks only, got ${rows[0]?.n}`);
@@ -87,7 +86,7 @@ test('SIGKILL during the chunked merge, then a rerun: exact rows, no duplicates,
   assert.ok((await stagingTables(db.pool)).length > 0, 'a killed run leaves its staging behind');
   const rerun = await runImport(db.url, ['--file', file, '--table', 'events', '--key', 'id', '--name', 'kill-merge']);
   assert.equal(rerun.code, 0, rerun.stderr);
-  const s = summaryOf(rerun);
+  const s = importSummary(rerun);
   assert.equal((s.rowsInserted as number) + (s.rowsUnchanged as number), ROWS);
   assert.match(rerun.stderr, /dropped staging bulkhead\.\S+ left by an earlier run/);
   assert.deepEqual(await stagingTables(db.pool), []);
@@ -112,7 +111,7 @@ test('SIGKILL during the empty-target fast path leaves the table empty with all 
   assert.deepEqual((await db.pool.query('SELECT count(*)::int AS n FROM events')).rows, [{ n: 0 }]);
   const rerun = await runImport(db.url, ['--file', file, '--table', 'events', '--key', 'id', '--name', 'kill-fast']);
   assert.equal(rerun.code, 0, rerun.stderr);
-  assert.equal(summaryOf(rerun).fastPath, true);
+  assert.equal(importSummary(rerun).fastPath, true);
   assert.deepEqual(await indexNames(), before);
   await expectExactTarget();
 });

@@ -46,9 +46,9 @@ async function fileRowsIn(): Promise<{ n: number; max: number | null }> {
 /** The refusal is final, names the line and the constraint, and the summary counts exactly what the table holds. */
 async function expectRefused(result: CliResult, line: number, reason: RegExp, merged: number): Promise<void> {
   assert.equal(result.code, 3, result.stderr);
-  assert.match(result.stderr, new RegExp(`\\.csv:${line}: the target refused this row, and the merge stopped: `));
-  assert.match(result.stderr, reason);
-  assert.match(result.stderr, merged === 0 ? /Nothing was merged/ : new RegExp(`The ${merged} rows of the chunks before it are merged \\(${merged} inserted, 0 updated, 0 unchanged\\)`));
+  assert.match(result.messages, new RegExp(`\\.csv:${line}: the target refused this row, and the merge stopped: `));
+  assert.match(result.messages, reason);
+  assert.match(result.messages, merged === 0 ? /Nothing was merged/ : new RegExp(`The ${merged} rows of the chunks before it are merged \\(${merged} inserted, 0 updated, 0 unchanged\\)`));
   const summary = summaryOf(result);
   assert.equal(summary.phase, 'Failed');
   assert.match(String(summary.error), new RegExp(`:${line}: the target refused this row`));
@@ -110,7 +110,7 @@ test('a deferred foreign key, checked only at commit, is still traced to its lin
   const lines = Array.from({ length: 30 }, (_, i) => `${i + 1},${i === 24 ? 99 : 1}`);
   const result = await runImport(db.url, ['--file', writeCsv(dir, 'deferred.csv', `id,parent\n${lines.join('\n')}\n`), '--table', 'deferred_items', '--key', 'id', '--chunk-rows', '10', '--name', 'deferred']);
   assert.equal(result.code, 3, result.stderr);
-  assert.match(result.stderr, /deferred\.csv:26: the target refused this row, .*\[SQLSTATE 23503, constraint "deferred_parent_fk"\]\. The 20 rows of the chunks before it are merged/);
+  assert.match(result.messages, /deferred\.csv:26: the target refused this row, .*\[SQLSTATE 23503, constraint "deferred_parent_fk"\]\. The 20 rows of the chunks before it are merged/);
   const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deferred_items WHERE id > 0');
   assert.equal(rows[0]?.n, 20);
 });
@@ -121,7 +121,7 @@ test('into an empty target (the fast path, all or nothing) a refused row exits 3
   lines[BAD_ID - 1] = `${BAD_ID},-1,1,bad@example.com,x`;
   const result = await runImport(db.url, args(writeCsv(dir, 'empty-target.csv', csvOf(lines)), 'empty-target'));
   await expectRefused(result, BAD_ID + 1, /qty_not_negative/, 0);
-  assert.match(result.stderr, /into an empty table the rows go in all at once or not at all/);
+  assert.match(result.messages, /into an empty table the rows go in all at once or not at all/);
   const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'items'");
   assert.equal(rows[0]?.n, 2, 'the fast path left every index in place');
 });
@@ -133,7 +133,7 @@ test('CSV text that a trigger\'s message quotes reaches the message only clipped
   lines[BAD_ID - 1] = `${BAD_ID},1,1,bad@example.com,forbidden ${secret}`;
   const result = await runImport(db.url, args(writeCsv(dir, 'secret.csv', csvOf(lines)), 'secret'));
   assert.equal(result.code, 3, result.stderr);
-  assert.match(result.stderr, /secret\.csv:58: .*: items: the note may not be forbidden password=hunter2-.*…\[\d+ more bytes\] \[SQLSTATE P0001/);
+  assert.match(result.messages, /secret\.csv:58: .*: items: the note may not be forbidden password=hunter2-.*…\[\d+ more bytes\] \[SQLSTATE P0001/);
   assert.ok(!result.stderr.includes(secret) && !result.stdout.includes(secret), 'the value is never shown whole');
 });
 

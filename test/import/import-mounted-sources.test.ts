@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
-import { csvImportManifest, runImport, scratchDir, writeCsv } from './import-fixtures.js';
+import { csvImportManifest, importSummary, runImport, scratchDir, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 await db.pool.query('CREATE TABLE pages (id int PRIMARY KEY, body text)');
@@ -37,7 +36,7 @@ async function outsideRows(): Promise<number> {
 test('a persistentVolumeClaim path is read under the mount, and messages name the source as the spec does', async () => {
   const result = await importFrom('from-pvc', { persistentVolumeClaim: { claimName: 'seed-data', path: 'exports/pages.csv' } });
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(summaryOf(result).rowsInserted, 2);
+  assert.equal(importSummary(result).rowsInserted, 2);
   assert.match(result.stderr, /persistentVolumeClaim seed-data:exports\/pages\.csv/);
   const missing = await importFrom('missing-key', { configMap: { name: 'seed', key: 'absent.csv' } });
   assert.equal(missing.code, 2, missing.stderr);

@@ -4,9 +4,8 @@ import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
 import { freePort } from '../../runners/shared/embedded-postgres.js';
-import { runImport, scratchDir } from './import-fixtures.js';
+import { importSummary, runImport, scratchDir } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -30,7 +29,7 @@ test('memory stays flat on a file much larger than the runner\'s heap: 240 MB st
   const rows = 120_000;
   const result = await runImport(db.url, ['--file', '-', '--table', 'blobs', '--key', 'id'], { stdin: generatedCsv(rows, 2000) });
   assert.equal(result.code, 0, result.stderr);
-  const summary = summaryOf(result);
+  const summary = importSummary(result);
   assert.equal(summary.rowsInserted, rows);
   assert.ok((summary.peakRssBytes as number) < 150 * 1024 * 1024, `peak RSS ${String(summary.peakRssBytes)} bytes`);
 });
@@ -61,7 +60,7 @@ test('progress lines show phase, rows and rows per second; /metrics serves the i
   assert.match(scraped, /^bulkhead_import_phase_seconds\{phase="copy"\} [\d.]+$/m);
   assert.match(scraped, /^# TYPE bulkhead_import_rows_total counter$/m);
   const fromFile = JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>;
-  assert.deepEqual(fromFile, summaryOf(result));
+  assert.deepEqual(fromFile, importSummary(result));
   assert.equal(fromFile.rowsInserted, 50_000);
 });
 

@@ -146,7 +146,7 @@ test('a schema newer than the runner knows is refused with exit 2, before anythi
   try {
     const result = await importInto(db.url, 'items', 'newer', csvWithReject('newer-abc'));
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, new RegExp(`schema bulkhead is at version ${LATEST_SCHEMA_VERSION + 1}, newer than this runner knows \\(${LATEST_SCHEMA_VERSION}\\)`));
+    assert.match(result.messages, new RegExp(`schema bulkhead is at version ${LATEST_SCHEMA_VERSION + 1}, newer than this runner knows \\(${LATEST_SCHEMA_VERSION}\\)`));
     assert.equal(summaryOf(result).phase, 'Failed');
     assert.equal(await countOf('items'), 0, 'nothing was merged');
     assert.deepEqual(await stagingTables(db.pool), []);
@@ -167,7 +167,7 @@ test('a second role is refused with the exact GRANTs to run; once granted it imp
   // No schema yet, and the tenant may not create one: the statement that would make it the owner.
   const early = await importInto(tenant.url, 'tenant_items', 'shared-name', csvWithReject('tenant-early'));
   assert.equal(early.code, 2, early.stderr);
-  assert.ok(early.stderr.includes(`schema bulkhead does not exist and role ${ident(tenant.name)} may not create it; nothing was staged or merged. ` +
+  assert.ok(early.messages.includes(`schema bulkhead does not exist and role ${ident(tenant.name)} may not create it; nothing was staged or merged. ` +
     `Have a superuser run: CREATE SCHEMA bulkhead AUTHORIZATION ${ident(tenant.name)};`), early.stderr);
 
   const first = await importInto(owner.url, 'owner_items', 'shared-name', csvWithReject('owner-secret'));
@@ -185,7 +185,7 @@ test('a second role is refused with the exact GRANTs to run; once granted it imp
     const t = ident(tenant.name);
     const grants = `GRANT USAGE, CREATE ON SCHEMA bulkhead TO ${t}; GRANT SELECT ON TABLE bulkhead.schema_migrations TO ${t}; ` +
       `GRANT SELECT, INSERT, DELETE ON TABLE bulkhead.import_rejects TO ${t}; GRANT SELECT, INSERT, UPDATE ON TABLE bulkhead.import_progress TO ${t};`;
-    assert.ok(refused.stderr.includes(`role ${t} lacks privileges on schema bulkhead; nothing was staged or merged. ` +
+    assert.ok(refused.messages.includes(`role ${t} lacks privileges on schema bulkhead; nothing was staged or merged. ` +
       `Have its owner ${ident(owner.name)} or a superuser run: ${grants}`), refused.stderr);
     assert.ok(!refused.stderr.includes(new URL(tenant.url).password), 'the password is never printed');
     assert.equal(await countOf('tenant_items'), 0, 'nothing was merged');

@@ -6,8 +6,7 @@ import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
-import { runImport } from './import-fixtures.js';
+import { importSummary, runImport } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 await db.pool.query('CREATE TABLE pages (id int PRIMARY KEY, body text)');
@@ -42,21 +41,21 @@ const args = ['--table', 'pages', '--key', 'id'];
 test('an http source is streamed into the table', async () => {
   const result = await runImport(db.url, ['--url', `${base}/plain.csv`, ...args]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(summaryOf(result).rowsInserted, 2);
+  assert.equal(importSummary(result).rowsInserted, 2);
 });
 
 test('a gzip body over http is recognised by its magic bytes', async () => {
   await db.pool.query('TRUNCATE pages');
   const result = await runImport(db.url, ['--url', `${base}/data.csv.gz`, ...args]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(summaryOf(result).rowsInserted, 2);
+  assert.equal(importSummary(result).rowsInserted, 2);
 });
 
 test('a large http body streams through', async () => {
   await db.pool.query('TRUNCATE pages');
   const result = await runImport(db.url, ['--url', `${base}/big.csv`, ...args]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(summaryOf(result).rowsInserted, 100_000);
+  assert.equal(importSummary(result).rowsInserted, 100_000);
 });
 
 test('a non-2xx answer is a clear error, exit 1, and credentials in the URL never show', async () => {

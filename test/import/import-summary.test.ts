@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf, type CliResult } from '../harness/run-cli.js';
+import type { CliResult } from '../harness/run-cli.js';
 import { freePort } from '../../runners/shared/embedded-postgres.js';
-import { runImport, scratchDir, writeCsv } from './import-fixtures.js';
+import { importSummary, runImport, scratchDir, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -16,7 +16,7 @@ await db.pool.query('CREATE TABLE items (id int PRIMARY KEY, name text)');
 function boundedSummary(result: CliResult): Record<string, unknown> {
   const line = result.stdout.split('\n').find((l) => l.includes('"event":"summary"')) ?? '';
   assert.ok(Buffer.byteLength(`${line}\n`) <= 4096, `the summary line is ${Buffer.byteLength(line)} bytes`);
-  return summaryOf(result);
+  return importSummary(result);
 }
 
 test('a 20,000-column header is refused with a summary line under 4096 bytes that still parses, counts first', async () => {

@@ -6,10 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabase } from '../harness/test-database.js';
 import { loginRole } from '../harness/login-role.js';
-import { summaryOf } from '../harness/run-cli.js';
 import { ident } from '../../runners/shared/ident.js';
 import { tenantGrantStatements } from '../../runners/shared/bulkhead-schema/tenant-grants.js';
-import { runImport, scratchDir, writeCsv } from './import-fixtures.js';
+import { importSummary, runImport, scratchDir, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -27,7 +26,7 @@ test('a role that only writes an empty, indexed target loads it on the fast path
   const rows = Array.from({ length: 500 }, (_, i) => `${i + 1},user${i + 1}@example.com,eu`).join('\n');
   const result = await runImport(writer.url, ['--file', writeCsv(dir, 'accounts.csv', `id,email,region\n${rows}\n`), '--table', 'accounts', '--key', 'id']);
   assert.equal(result.code, 0, result.stderr);
-  const summary = summaryOf(result);
+  const summary = importSummary(result);
   assert.equal(summary.fastPath, true);
   assert.equal(summary.rowsInserted, 500);
   assert.match(result.stderr, /fast-path-indexes-kept/);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CsvRecordScanner, type ScannedRecord } from '../../runners/import/csv-records.js';
-import { splitFields } from '../../runners/import/csv-fields.js';
+import { CsvRecordScanner, RecordTooLongError, type ScannedRecord } from '../../runners/import/csv-records.js';
+import { FieldSpans, unquoteField } from '../../runners/import/csv-fields.js';
 
 interface Seen { line: number; fields: number; text: string; problem?: string }
 
@@ -50,13 +50,34 @@ test('a bare carriage return outside quotes is a problem, including one that end
   }
 });
 
-test('a runaway quote is cut off at the record size limit instead of buffering the whole input', () => {
-  const records = scanAll(Buffer.from(`a,b\n"${'z'.repeat(5000)}`), [100]);
-  assert.match(records[1]?.problem ?? '', /no closing quote within 1024 bytes/);
+test('a record over the size limit throws where it starts, whether quoted, unquoted, last or split across chunks', () => {
+  const cases: [string, number[], { line: number; field: number; inQuote: boolean }][] = [
+    // A runaway quote: the text inside it looks like records, which must never come out as such.
+    [`a,b\n1,"${'x,y\n'.repeat(400)}`, [100], { line: 2, field: 2, inQuote: true }],
+    [`a,b\n1,"${'x,y\n'.repeat(400)}"\n2,3\n`, [100, 7], { line: 2, field: 2, inQuote: true }],
+    // Unquoted: ending in one chunk larger than the limit, and at the very end without a line feed.
+    [`a,b\nc,d\n${'z'.repeat(1025)}\n`, [4096], { line: 3, field: 1, inQuote: false }],
+    [`a,b\n${'z'.repeat(1025)}`, [1], { line: 2, field: 1, inQuote: false }],
+  ];
+  for (const [csv, chunks, where] of cases) {
+    assert.throws(() => scanAll(Buffer.from(csv), chunks), (err: unknown) => {
+      assert.ok(err instanceof RecordTooLongError, String(err));
+      assert.deepEqual({ line: err.line, field: err.field, inQuote: err.inQuote }, where);
+      assert.equal(err.maxRecordBytes, 1024);
+      return true;
+    });
+  }
+  const exact = `${'z'.repeat(1024)}\n${'y'.repeat(1024)}`;
+  assert.deepEqual(scanAll(Buffer.from(exact), [100]).map((r) => r.text.length), [1024, 1024], 'records of exactly the limit are accepted');
 });
 
-test('fields are split and unquoted with COPY\'s rules', () => {
+test('fields are located in place and unquoted with COPY\'s rules', () => {
   const bytes = Buffer.from('plain,"quoted, with comma","say ""hi""",,mid"dle"x');
-  assert.deepEqual(splitFields(bytes, 0, bytes.length, 0x2c, 0x22).map((f) => [f.value.toString(), f.quoted]),
-    [['plain', false], ['quoted, with comma', true], ['say "hi"', true], ['', false], ['middlex', true]]);
+  const spans = new FieldSpans(8);
+  assert.equal(spans.locate(bytes, 0, bytes.length, 0x2c, 0x22), 5);
+  const fields = Array.from({ length: spans.count }, (_, i) => [unquoteField(bytes, spans.starts[i] as number, spans.ends[i] as number, 0x22).toString(), spans.quoted[i] === 1]);
+  assert.deepEqual(fields, [['plain', false], ['quoted, with comma', true], ['say "hi"', true], ['', false], ['middlex', true]]);
+  const two = new FieldSpans(2);
+  assert.equal(two.locate(bytes, 0, bytes.length, 0x2c, 0x22), 2, 'stops at its capacity');
+  assert.equal(bytes.subarray(two.starts[1], two.ends[1]).toString(), '"quoted, with comma"');
 });
