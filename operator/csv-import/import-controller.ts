@@ -5,7 +5,7 @@ import { CLEANUP_FINALIZER, type ControllerContext } from '../controller-context
 import { resolveDatabase, type ResolvedDatabase } from '../database/resolve-database.js';
 import { describeApiError, httpStatus, unlessNotFound } from '../kube/api-errors.js';
 import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
-import { controlledBy } from '../kube/ownership.js';
+import { controlledBy, FIELD_MANAGER } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideImport, importFinished, importJobEnded, jobHasReadyPod } from './decide-import.js';
@@ -64,7 +64,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   }
   if (decision.createJob && secret) {
     try {
-      await ctx.api.batch.createNamespacedJob({ namespace, body: buildImportJob(cr, secret, ctx.runnerPod) });
+      await ctx.api.batch.createNamespacedJob({ namespace, body: buildImportJob(cr, secret, ctx.runnerPod), fieldManager: FIELD_MANAGER });
     } catch (err) {
       if (httpStatus(err) !== 409) throw err; // already created by an earlier pass: the name is per generation
     }
@@ -145,7 +145,7 @@ async function setFinalizers(ctx: ControllerContext, cr: CsvImport, finalizers: 
   const { namespace, name, resourceVersion } = cr.metadata;
   try {
     return (await ctx.api.custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace, plural: KINDS.CsvImport.plural, name, body: { metadata: { finalizers, resourceVersion } } },
+      { group: GROUP, version: VERSION, namespace, plural: KINDS.CsvImport.plural, name, fieldManager: FIELD_MANAGER, body: { metadata: { finalizers, resourceVersion } } },
       MERGE_PATCH,
     )) as CsvImport;
   } catch (err) {

@@ -5,7 +5,7 @@ import { describeWait } from '../budget/server-budget.js';
 import type { ControllerContext } from '../controller-context.js';
 import { resolveDatabase } from '../database/resolve-database.js';
 import { unlessNotFound } from '../kube/api-errors.js';
-import { controlledBy } from '../kube/ownership.js';
+import { controlledBy, FIELD_MANAGER } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideStressRun, stressRunEnded } from './decide-stress-run.js';
@@ -57,10 +57,10 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
   if (decision.replicas !== undefined && secret) {
     const body = buildWorkerDeployment(cr, secret, ctx.runnerPod, decision.replicas);
     // Server-side apply with force: the operator owns replicas, so a hand edit of them is put back.
-    await ctx.api.objects.patch(body, undefined, undefined, 'bulkhead-operator', true, PatchStrategy.ServerSideApply);
+    await ctx.api.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   } else if (decision.replicas === 0 && deployment) {
     // No usable Secret to build the Deployment from: stop the workers that run without touching the rest.
-    await ctx.api.apps.patchNamespacedDeployment({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } } }, MERGE_PATCH);
+    await ctx.api.apps.patchNamespacedDeployment({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } }, fieldManager: FIELD_MANAGER }, MERGE_PATCH);
   }
   await writeStatus(ctx.api.custom, 'StressRun', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
   for (const e of decision.events) await ctx.events.record(cr, e.type, e.reason, e.message);
