@@ -62,9 +62,14 @@ export function watchResource<T extends KubernetesObject>(kc: KubeConfig, kind: 
     let backoff = FIRST_BACKOFF_MS;
     let attemptAt = 0;
     let timer: NodeJS.Timeout | undefined;
+    let firstList: (() => void) | undefined;
+    const synced = new Promise<void>((resolve) => (firstList = resolve));
     const list = async () => {
       const result = await kind.list(namespace);
       listed = true;
+      // The informer fills its cache from the list in the microtask after this returns: synced resolves after that,
+      // and without waiting for the watch request that follows (start() resolves only once that is answered).
+      setImmediate(() => firstList?.());
       return result;
     };
     const informer = makeInformer<T>(kc, kind.path(namespace), list, kind.labelSelector);
@@ -87,8 +92,6 @@ export function watchResource<T extends KubernetesObject>(kc: KubeConfig, kind: 
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     };
     informer.on('error', retry);
-    let firstList: (() => void) | undefined;
-    const synced = new Promise<void>((resolve) => (firstList = resolve));
     const start = async (): Promise<void> => {
       if (stopped) return;
       attemptAt = performance.now();
@@ -97,8 +100,6 @@ export function watchResource<T extends KubernetesObject>(kc: KubeConfig, kind: 
       } catch (err) {
         retry(err); // errors normally reach the error listener; one thrown before the request is retried the same way
       }
-      // start() has returned after the list and the cache update; `listed` tells whether the list succeeded.
-      if (listed) firstList?.();
     };
     void start();
     return {
