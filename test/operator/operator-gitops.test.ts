@@ -76,7 +76,7 @@ test('Argo CD and Flux tell a succeeded, a failed, a running and a budget-starve
   const summary = Object.fromEntries([...seen].map(([name, h]) => [name, `${h.argo.status}/${h.flux}`]));
   assert.deepEqual(summary, { ok: 'Healthy/Current', bad: 'Degraded/Failed', slow: 'Progressing/InProgress', starved: 'Progressing/InProgress', workers: 'Healthy/Current' });
   assert.match(seen.get('ok')?.argo.message ?? '', /^read 200 rows: 200 inserted/);
-  assert.match(seen.get('bad')?.argo.message ?? '', /^InvalidInput: .*colour/);
+  assert.match(seen.get('bad')?.argo.message ?? '', /^InvalidInput: .*bad\.csv:1 header column "colour": column "colour" does not exist/s);
   assert.match(seen.get('slow')?.argo.message ?? '', /^Running: Job slow-[0-9a-f]{6} is running$/);
   assert.match(seen.get('starved')?.argo.message ?? '', /^InsufficientConnections: needs 64 more connections, more than this server's whole capacity/);
 
