@@ -41,7 +41,8 @@ const waitProbe = (op: OperatorProcess, path: '/readyz' | '/healthz', what: stri
 
 test('without the CRDs, /readyz is 503 naming them and the log says why; once they are installed it turns 200', async () => {
   const op = await env.startOperator([], 'no-crds', undefined, { waitReady: false });
-  const notReady = await waitProbe(op, '/readyz', '/readyz to name the missing CRDs', (p) => p.status === 503 && /stressruns/.test(p.body));
+  // Each watch lists on its own: wait until both CR kinds have had their answer.
+  const notReady = await waitProbe(op, '/readyz', '/readyz to name the missing CRDs', (p) => p.status === 503 && (p.body.match(/HTTP 404/g) ?? []).length === 2);
   assert.match(notReady.body, /csvimports\.bulkhead\.dev in namespace ready: HTTP 404: the API server does not serve csvimports\.bulkhead\.dev; is its CustomResourceDefinition installed\?/);
   assert.match(notReady.body, /stressruns\.bulkhead\.dev in namespace ready: HTTP 404/);
   assert.doesNotMatch(notReady.body, /jobs|deployments/, 'the built-in kinds listed fine');
@@ -70,7 +71,7 @@ test('without RBAC to list the CRs, /readyz is 503 with the API server\'s "forbi
   await writeFile(kubeconfig, kubeconfigFor(env.cp.server, join(env.cp.dir, 'apiserver-certs', 'apiserver.crt'), token.stdout.trim()), { mode: 0o600 });
 
   const op = await env.startOperator([], 'limited', kubeconfig, { waitReady: false });
-  const notReady = await waitProbe(op, '/readyz', '/readyz to say the CRs are forbidden', (p) => p.status === 503 && /stressruns/.test(p.body));
+  const notReady = await waitProbe(op, '/readyz', '/readyz to say the CRs are forbidden', (p) => p.status === 503 && (p.body.match(/HTTP 403/g) ?? []).length === 2);
   assert.match(notReady.body, /csvimports\.bulkhead\.dev in namespace ready: HTTP 403: csvimports\.bulkhead\.dev is forbidden: User "system:serviceaccount:ready:limited" cannot list resource "csvimports"/);
   assert.match(notReady.body, /the operator's RBAC must allow list and watch on stressruns\.bulkhead\.dev/);
   assert.match(op.output(), /"event":"list-error","what":"stressruns\.bulkhead\.dev","namespace":"ready","err":"HTTP 403: [^"]*forbidden/);
