@@ -26,3 +26,22 @@ export function setCondition(conditions: readonly Condition[] | undefined, next:
 export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
+
+/** What Ready and Stalled say: whether the resource is as asked, whether it failed for good, and why. */
+export interface Readiness {
+  ready: boolean;
+  stalled: boolean;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Sets Ready and Stalled, the conditions GitOps tools read: kstatus (which Flux uses) takes Stalled=True for Failed
+ * and Ready=False for InProgress, and the Argo CD health check in docs/gitops.md does the same. Both carry the
+ * reason and message of the state, and the generation they describe.
+ */
+export function setReadiness(conditions: readonly Condition[] | undefined, state: Readiness, generation: number, now: string): Condition[] {
+  const { reason, message } = state;
+  const ready = setCondition(conditions, { type: 'Ready', status: state.ready ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
+  return setCondition(ready, { type: 'Stalled', status: state.stalled ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
+}

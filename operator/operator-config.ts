@@ -21,6 +21,7 @@ export interface OperatorFlags {
   observeIntervalSeconds?: string;
   resyncSeconds?: string;
   headroom?: string;
+  stallSeconds?: string;
   kubeconfig?: string;
 }
 
@@ -44,6 +45,8 @@ export interface OperatorConfig {
   observeIntervalMs: number;
   resyncMs: number;
   headroom: Headroom;
+  /** /healthz fails once the work queue has had work this long without finishing any. */
+  stallMs: number;
   kubeconfig: string | undefined;
 }
 
@@ -81,6 +84,7 @@ export function operatorConfig(flags: OperatorFlags, env: NodeJS.ProcessEnv): Op
     observeIntervalMs: seconds(flags.observeIntervalSeconds, '--observe-interval-seconds', 10),
     resyncMs: seconds(flags.resyncSeconds, '--resync-seconds', 30),
     headroom: flags.headroom ? parseHeadroom(flags.headroom) : DEFAULT_HEADROOM,
+    stallMs: seconds(flags.stallSeconds, '--stall-seconds', 300),
     kubeconfig: flags.kubeconfig,
   };
 }

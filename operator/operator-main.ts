@@ -36,15 +36,22 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
   const api = { custom: kc.makeApiClient(CustomObjectsApi), core, batch: kc.makeApiClient(BatchV1Api), apps: kc.makeApiClient(AppsV1Api), objects: KubernetesObjectApi.makeApiClient(kc) };
   const metrics = new OperatorMetrics();
   const stop = listenForStop(30_000);
-  let ready = false;
-  await serveMetrics(metrics.registry, config.port, { portFlag: '--port', ready: () => ready });
+  // Not ready until every watch has listed (or, on a standby, until the Lease could be read); the reason is the
+  // body of /readyz. Not alive when the work queue has had work and finished none for --stall-seconds.
+  let notReady: () => string | undefined = () => 'starting';
+  const queue = new WorkQueue();
+  const unhealthy = () => {
+    const stalledMs = queue.stalledForMs();
+    return stalledMs > config.stallMs ? `the work queue has had work for ${Math.round(stalledMs / 1000)}s without finishing any (--stall-seconds ${config.stallMs / 1000})` : undefined;
+  };
+  await serveMetrics(metrics.registry, config.port, { portFlag: '--port', notReady: () => notReady(), unhealthy });
   log.info({ event: 'start', namespaces: config.namespaces ?? 'all', identity: config.identity, leaderElect: config.leaderElect }, 'bulkhead operator starting');
 
   const election = config.leaderElect
     ? new LeaderElection(kc.makeApiClient(CoordinationV1Api), { ...config.lease, identity: config.identity }, log)
     : undefined;
   if (election) {
-    ready = true; // a standby is healthy and ready; it just does not reconcile
+    notReady = () => election.problem; // a standby that can read the Lease is ready; it just does not reconcile
     // acquire() rejects once release() stops it; after a SIGTERM has won the race, that rejection is expected.
     const acquired = await Promise.race([election.acquire(() => process.exit(1)).then(() => true, () => false), stop.stopped.then(() => false)]);
     if (!acquired) {
@@ -55,7 +62,6 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
   }
 
   const pools = new ServerPools(applicationName('operator', config.namespace, config.identity), log);
-  const queue = new WorkQueue();
   // A child's change reconciles its controller, named in full by its owner reference (its label holds at most 63
   // characters of the name).
   const enqueueOwner = (kind: string) => (o: KubernetesObject) => {
@@ -89,10 +95,13 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
     metrics,
     runnerPod: { image: config.runnerImage, imagePullPolicy: config.imagePullPolicy, metricsPort: config.runnerMetricsPort, defaults: config.runnerPodDefaults },
   };
+  notReady = () => {
+    const reasons = Object.values(watches).map((w) => w.notSynced()).filter((r) => r !== undefined);
+    return reasons.length > 0 ? `not synced: ${reasons.join('; ')}` : undefined;
+  };
   // A SIGTERM before the caches synced skips reconciling altogether: nothing was synced, so nothing is said to be.
   const synced = await Promise.race([Promise.all(Object.values(watches).map((w) => w.synced)).then(() => true), stop.stopped.then(() => false)]);
   if (synced) {
-    ready = true;
     log.info({ event: 'synced' }, 'caches synced; reconciling');
     await reconcileUntilStopped(ctx, stop.stopped);
   } else {

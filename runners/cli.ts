@@ -129,6 +129,7 @@ const operatorCommand = program.command('operator')
   .option('--observe-interval-seconds <n>', 'how often to read pg_stat_activity and sample queues', '10')
   .option('--resync-seconds <n>', 'how often every CR is reconciled even without a change', '30')
   .option('--headroom <n|n%>', 'connections kept free on every server: a count or a percentage', '10%')
+  .option('--stall-seconds <n>', '/healthz fails once the work queue has had work this long without finishing any', '300')
   .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, or $KUBECONFIG, or ~/.kube/config)')
   .addHelpText('after', `
 Exit codes: 143 after a clean shutdown on SIGTERM; 2 invalid flags; 1 any other failure, among them a leader

@@ -5,7 +5,8 @@ import { findCondition, setCondition, type Condition } from '../conditions.js';
 import { SECRET_NOT_LABELLED } from '../database/database-secret.js';
 import { applyPodTrouble, POD_BLOCKED } from '../pods/pod-blocked.js';
 import { podsTrouble } from '../pods/pod-trouble.js';
-import { FINAL_EXIT_REASONS, importJobName, type CsvImport } from './import-job.js';
+import { FINAL_EXIT_REASONS, importJobName, importRun, type CsvImport } from './import-job.js';
+import { setImportReadiness } from './import-readiness.js';
 import { latestPodOutcome } from './termination-summary.js';
 
 /** What the controller saw for one CsvImport. */
@@ -64,10 +65,13 @@ export function jobHasReadyPod(job: V1Job): boolean {
   return (job.status?.ready ?? 0) > 0;
 }
 
-/** Whether a run of this generation already ended; ended runs are never started again. */
+/** Whether the run the CR asks for already ended; an ended run starts again only on a new generation or rerun. */
 export function importFinished(cr: CsvImport): boolean {
-  return cr.status?.observedGeneration === cr.metadata.generation && (cr.status?.phase === 'Succeeded' || cr.status?.phase === 'Failed');
+  return !importRun(cr).isNew && (cr.status?.phase === 'Succeeded' || cr.status?.phase === 'Failed');
 }
+
+/** Conditions that describe one run; a new run starts without them. */
+const RUN_CONDITIONS = new Set(['Succeeded']);
 
 /** Given a CsvImport and what exists, what should exist. Pure. */
 export function decideImport(o: ImportObservation): ImportDecision {
@@ -80,10 +84,12 @@ export function decideImport(o: ImportObservation): ImportDecision {
   const deleteJobs = stale.filter((j) => !j.metadata?.deletionTimestamp).map((j) => j.metadata?.name ?? '').filter(Boolean);
   const staleActive = stale.some((j) => (j.status?.active ?? 0) > 0 || !importJobEnded(j));
   const events: ImportEvent[] = [];
-  const newGeneration = previous.observedGeneration !== generation;
-  let conditions: Condition[] = previous.conditions ?? [];
-  const base: CsvImportStatus = newGeneration
-    ? { observedGeneration: generation, jobName, grantedConnections: 0, rows: {}, progress: {} }
+  // A new generation, or a rerun of a finished one, starts from an empty status (bar the conditions that are not
+  // about the run, such as BudgetAccurate).
+  const { isNew: newRun, rerun } = importRun(cr);
+  let conditions: Condition[] = (previous.conditions ?? []).filter((c) => !newRun || !RUN_CONDITIONS.has(c.type));
+  const base: CsvImportStatus = newRun
+    ? { observedGeneration: generation, jobName, ...(rerun === undefined ? {} : { rerun }), grantedConnections: 0, rows: {}, progress: {} }
     : { ...previous, observedGeneration: generation, jobName };
   const cond = (type: string, status: Condition['status'], reason: string, message: string) =>
     (conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now));
@@ -94,9 +100,10 @@ export function decideImport(o: ImportObservation): ImportDecision {
   };
   const result = (phase: Phase, extra: Partial<ImportDecision> & { status?: Partial<CsvImportStatus> } = {}): ImportDecision => {
     const admittedReason = findCondition(conditions, 'BudgetAdmitted')?.reason;
-    if (phase === 'Pending' && admittedReason !== SECRET_NOT_LABELLED && (phase !== previous.phase || newGeneration)) {
+    if (phase === 'Pending' && admittedReason !== SECRET_NOT_LABELLED && (phase !== previous.phase || newRun)) {
       events.push({ type: 'Normal', reason: 'WaitingForBudget', message: conditions.find((c) => c.type === 'BudgetAdmitted')?.message ?? '' });
     }
+    conditions = setImportReadiness(conditions, phase, jobName, generation, now);
     return {
       status: { ...base, ...extra.status, phase, conditions },
       createJob: extra.createJob ?? false,
@@ -107,7 +114,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
     };
   };
 
-  if (!newGeneration && importFinished(cr)) return { ...result(previous.phase as Phase), events: [] };
+  if (importFinished(cr)) return { ...result(previous.phase as Phase), events: [] };
 
   if (o.specError) {
     cond('Succeeded', 'False', 'InvalidSpec', o.specError);
@@ -125,7 +132,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
       // is left to finish, since its Job reads the Secret itself).
       const before = findCondition(conditions, 'BudgetAdmitted');
       cond('BudgetAdmitted', 'False', SECRET_NOT_LABELLED, o.secretRefused);
-      if (before?.reason !== SECRET_NOT_LABELLED || newGeneration) events.push({ type: 'Warning', reason: SECRET_NOT_LABELLED, message: o.secretRefused });
+      if (before?.reason !== SECRET_NOT_LABELLED || newRun) events.push({ type: 'Warning', reason: SECRET_NOT_LABELLED, message: o.secretRefused });
       return result('Pending', { status: { grantedConnections: 0 } });
     }
     if (staleActive) {
@@ -141,7 +148,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
     return result('Admitted', { createJob: true, holdsGrant: true, wantsAdmission: true, status: { grantedConnections: cr.spec.connections } });
   }
 
-  const startTime = previous.startTime && !newGeneration ? previous.startTime : (current.status?.startTime as unknown as string | undefined) ?? now;
+  const startTime = previous.startTime && !newRun ? previous.startTime : (current.status?.startTime as unknown as string | undefined) ?? now;
   const started = { startTime: typeof startTime === 'string' ? startTime : new Date(startTime).toISOString() };
   const complete = jobFinished(current, 'Complete');
   const failed = jobFinished(current, 'Failed');

@@ -5,7 +5,7 @@ import { CLEANUP_FINALIZER, type ControllerContext } from '../controller-context
 import { resolveDatabase, type ResolvedDatabase } from '../database/resolve-database.js';
 import { describeApiError, httpStatus, unlessNotFound } from '../kube/api-errors.js';
 import { GROUP, KINDS, VERSION } from '../kube/custom-resource.js';
-import { controlledBy } from '../kube/ownership.js';
+import { controlledBy, FIELD_MANAGER } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { refusedChildMessage } from '../pods/child-refused.js';
 import { runnerSpecError } from '../pods/runner-pod-options.js';
@@ -92,7 +92,7 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
 /** Creates the import's Job; returns the API server's reason when it refuses the Job as invalid. */
 async function createImportJob(ctx: ControllerContext, job: V1Job): Promise<string | undefined> {
   try {
-    await ctx.api.batch.createNamespacedJob({ namespace: job.metadata?.namespace ?? '', body: job });
+    await ctx.api.batch.createNamespacedJob({ namespace: job.metadata?.namespace ?? '', body: job, fieldManager: FIELD_MANAGER });
   } catch (err) {
     if (httpStatus(err) === 409) return undefined; // already created by an earlier pass: the name is per generation
     const refused = refusedChildMessage(err, `the import's Job`);
@@ -163,7 +163,7 @@ async function setFinalizers(ctx: ControllerContext, cr: CsvImport, finalizers: 
   const { namespace, name, resourceVersion } = cr.metadata;
   try {
     return (await ctx.api.custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace, plural: KINDS.CsvImport.plural, name, body: { metadata: { finalizers, resourceVersion } } },
+      { group: GROUP, version: VERSION, namespace, plural: KINDS.CsvImport.plural, name, fieldManager: FIELD_MANAGER, body: { metadata: { finalizers, resourceVersion } } },
       MERGE_PATCH,
     )) as CsvImport;
   } catch (err) {

@@ -41,6 +41,8 @@ export class LeaderElection {
   private deadlineTimer: NodeJS.Timeout | undefined;
   /** The last Lease record seen (its resourceVersion) and when it was first seen, in performance.now() ms. */
   private observed: { version: string | undefined; at: number } | undefined;
+  /** Why the last read or write of the Lease failed; undefined once one succeeded. For a standby's /readyz. */
+  problem: string | undefined = 'the leader Lease has not been read yet';
 
   constructor(private readonly api: CoordinationV1Api, private readonly settings: LeaseSettings, private readonly log: Logger) {}
 
@@ -113,6 +115,7 @@ export class LeaderElection {
     const spec = { holderIdentity: identity, leaseDurationSeconds: leaseSeconds, renewTime: now };
     try {
       const existing = await unlessNotFound(this.api.readNamespacedLease({ namespace, name }, options));
+      this.problem = undefined;
       if (!existing) {
         this.lease = await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: { ...spec, acquireTime: now, leaseTransitions: 0 } } }, options);
         return 'leading';
@@ -130,7 +133,10 @@ export class LeaderElection {
     } catch (err) {
       // A 409 is another candidate's write between our read and write: not ours this time, and not yet known whose.
       const why = (err as Error | undefined)?.name === 'AbortError' ? `no answer within ${Math.round(timeoutMs)} ms` : describeApiError(err);
-      if (httpStatus(err) !== 409) this.log.warn({ event: 'lease-error', err: why }, 'could not read or write the leader Lease');
+      if (httpStatus(err) !== 409) {
+        this.problem = `could not read or write the leader Lease ${namespace}/${name}: ${why}`;
+        this.log.warn({ event: 'lease-error', err: why }, 'could not read or write the leader Lease');
+      }
       return 'failed';
     }
   }

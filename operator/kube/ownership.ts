@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
+/**
+ * The field manager of every write the operator makes (status, finalizers, Jobs, Deployments), so that
+ * `kubectl get --show-managed-fields` and server-side apply conflicts name it.
+ */
+export const FIELD_MANAGER = 'bulkhead-operator';
+
 /** The most a label value (and a name that becomes one, such as a Job's or a Deployment's) may hold. */
 const LABEL_VALUE_MAX = 63;
 

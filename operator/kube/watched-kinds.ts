@@ -1,8 +1,14 @@
 import type { AppsV1Api, BatchV1Api, CustomObjectsApi, KubernetesListObject, KubernetesObject, V1Deployment, V1Job } from '@kubernetes/client-node';
 import { MANAGED_BY } from '../pods/runner-pod.js';
 import { GROUP, KINDS, VERSION, type KindName } from './custom-resource.js';
+import { timeoutOptions } from './request-timeout.js';
 import type { ResourceKind } from './resource-watch.js';
 
+/**
+ * A list that has not been answered in this long is given up and retried (with the watch's backoff): without it, a
+ * list sent into a connection that went silent would keep the operator from ever becoming ready, or saying why.
+ */
+const LIST_TIMEOUT = timeoutOptions(60_000);
 const MANAGED = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
 const scoped = (prefix: string, plural: string) => (ns: string | undefined) => (ns ? `${prefix}/namespaces/${ns}/${plural}` : `${prefix}/${plural}`);
 
@@ -10,12 +16,12 @@ const scoped = (prefix: string, plural: string) => (ns: string | undefined) => (
 export function customResourceKind<T extends KubernetesObject>(api: CustomObjectsApi, kind: KindName): ResourceKind<T> {
   const { plural } = KINDS[kind];
   return {
-    what: plural,
+    what: `${plural}.${GROUP}`,
     path: scoped(`/apis/${GROUP}/${VERSION}`, plural),
     list: async (namespace) =>
       (namespace
-        ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural })
-        : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as KubernetesListObject<T>,
+        ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural }, LIST_TIMEOUT)
+        : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural }, LIST_TIMEOUT)) as KubernetesListObject<T>,
   };
 }
 
@@ -23,14 +29,14 @@ export function customResourceKind<T extends KubernetesObject>(api: CustomObject
 function managedKind<T extends KubernetesObject>(
   what: string,
   prefix: string,
-  inNamespace: (q: { namespace: string; labelSelector: string }) => Promise<KubernetesListObject<T>>,
-  everywhere: (q: { labelSelector: string }) => Promise<KubernetesListObject<T>>,
+  inNamespace: (q: { namespace: string; labelSelector: string }, options: typeof LIST_TIMEOUT) => Promise<KubernetesListObject<T>>,
+  everywhere: (q: { labelSelector: string }, options: typeof LIST_TIMEOUT) => Promise<KubernetesListObject<T>>,
 ): ResourceKind<T> {
   return {
     what,
     path: scoped(prefix, what),
     labelSelector: MANAGED,
-    list: (namespace) => (namespace ? inNamespace({ namespace, labelSelector: MANAGED }) : everywhere({ labelSelector: MANAGED })),
+    list: (namespace) => (namespace ? inNamespace({ namespace, labelSelector: MANAGED }, LIST_TIMEOUT) : everywhere({ labelSelector: MANAGED }, LIST_TIMEOUT)),
     // The operator reads their labels and status only; the pod template (with BULKHEAD_SPEC) is the bulk.
     slim: (o) => {
       const spec = (o as { spec?: { template?: unknown } }).spec;
@@ -41,8 +47,8 @@ function managedKind<T extends KubernetesObject>(
 
 /** Jobs that the operator made. */
 export const jobKind = (api: BatchV1Api): ResourceKind<V1Job> =>
-  managedKind('jobs', '/apis/batch/v1', (q) => api.listNamespacedJob(q), (q) => api.listJobForAllNamespaces(q));
+  managedKind('jobs', '/apis/batch/v1', (q, o) => api.listNamespacedJob(q, o), (q, o) => api.listJobForAllNamespaces(q, o));
 
 /** Deployments that the operator made. */
 export const deploymentKind = (api: AppsV1Api): ResourceKind<V1Deployment> =>
-  managedKind('deployments', '/apis/apps/v1', (q) => api.listNamespacedDeployment(q), (q) => api.listDeploymentForAllNamespaces(q));
+  managedKind('deployments', '/apis/apps/v1', (q, o) => api.listNamespacedDeployment(q, o), (q, o) => api.listDeploymentForAllNamespaces(q, o));

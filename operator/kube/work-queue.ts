@@ -1,7 +1,10 @@
+import { performance } from 'node:perf_hooks';
+
 /**
  * A per-object work queue, in the manner of client-go's: a key is never handled by two workers at once, a key
  * added while it is being handled is handled once more afterwards, failures are retried with per-key
- * exponential backoff, and `addAfter` schedules a later look (used for resyncs and timers).
+ * exponential backoff, and `addAfter` schedules a later look (used for resyncs and timers). It also tells how long
+ * it has had work without finishing any (stalledForMs), for the liveness probe.
  */
 export class WorkQueue {
   private readonly queued = new Set<string>();
@@ -11,12 +14,16 @@ export class WorkQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly waiters: (() => void)[] = [];
   private stopped = false;
+  private running = false;
+  /** When a handler last finished, or the queue last went from idle to busy (performance.now() ms). */
+  private progressAt = performance.now();
 
   constructor(private readonly backoff = { baseMs: 250, maxMs: 60_000 }) {}
 
   /** Queues a key now. */
   add(key: string): void {
     if (this.stopped) return;
+    if (this.idle()) this.progressAt = performance.now();
     if (this.active.has(key)) {
       this.dirty.add(key);
       return;
@@ -52,6 +59,8 @@ export class WorkQueue {
 
   /** Runs `handle` for queued keys with up to `concurrency` at a time, until stop(). */
   async run(concurrency: number, handle: (key: string) => Promise<void>): Promise<void> {
+    this.running = true;
+    this.progressAt = performance.now();
     const worker = async (): Promise<void> => {
       while (!this.stopped) {
         const key = this.next();
@@ -63,6 +72,7 @@ export class WorkQueue {
         try {
           await handle(key);
         } finally {
+          this.progressAt = performance.now();
           this.active.delete(key);
           if (this.dirty.delete(key)) this.add(key);
         }
@@ -77,6 +87,18 @@ export class WorkQueue {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /**
+   * How long the queue has had keys waiting or in hand without finishing any, in ms: 0 while it is idle, and
+   * before run() (keys queued by the watches before the caches synced wait for the reconciling to start).
+   */
+  stalledForMs(now = performance.now()): number {
+    return this.running && !this.stopped && !this.idle() ? now - this.progressAt : 0;
+  }
+
+  private idle(): boolean {
+    return this.queued.size === 0 && this.active.size === 0;
   }
 
   private next(): string | undefined {

@@ -1,7 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { StressRunStatus } from '../../runners/shared/generated/stressrun.js';
 import { applyBudgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
-import { setCondition, type Condition } from '../conditions.js';
+import { setCondition, setReadiness, type Condition, type Readiness } from '../conditions.js';
 import { SECRET_NOT_LABELLED } from '../database/database-secret.js';
 import { applyPodTrouble } from '../pods/pod-blocked.js';
 import type { PodTrouble } from '../pods/pod-trouble.js';
@@ -54,6 +54,11 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
     conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
     return before?.status !== status;
   };
+  const readiness = (state: Readiness) => {
+    const before = conditions.find((c) => c.type === 'Ready');
+    conditions = setReadiness(conditions, state, generation, now);
+    return before?.status !== (state.ready ? 'True' : 'False');
+  };
   const podBlocked = (trouble: PodTrouble | undefined, clear: { reason: string; message: string }) => {
     const update = applyPodTrouble(conditions, trouble, clear, generation, now);
     conditions = update.conditions;
@@ -76,7 +81,8 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
   const refusal = o.specError ? { reason: 'InvalidSpec', message: o.specError } : o.secretRefused ? { reason: SECRET_NOT_LABELLED, message: o.secretRefused } : undefined;
   if (refusal) {
     const before = conditions.find((c) => c.type === 'Ready');
-    cond('Ready', 'False', refusal.reason, refusal.message);
+    // A spec the operator cannot run fails for good; a Secret without the label waits for its owners to add it.
+    readiness({ ready: false, stalled: refusal.reason === 'InvalidSpec', ...refusal });
     if (before?.reason !== refusal.reason) events.push({ type: 'Warning', reason: refusal.reason, message: refusal.message });
     return { status: status(0), replicas: o.deployment ? 0 : undefined, events, claimWorkers: 0, endsInMs: undefined };
   }
@@ -86,7 +92,7 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
   if (stressRunEnded(cr) || (endsAt !== undefined && Date.parse(now) >= endsAt)) {
     const message = `ran for ${duration}s (spec.durationSeconds); workers scaled to 0`;
     if (cond('Succeeded', 'True', 'DurationReached', message)) events.push({ type: 'Normal', reason: 'Succeeded', message });
-    cond('Ready', 'False', 'Finished', message);
+    readiness({ ready: true, stalled: false, reason: 'Finished', message });
     cond('BudgetLimited', 'False', 'Finished', 'the run has ended');
     podBlocked(undefined, { reason: 'Finished', message: 'the run has ended' });
     return { status: status(0, { completionTime: previous.completionTime ?? now }), replicas: 0, events, claimWorkers: 0, endsInMs: undefined };
@@ -105,9 +111,14 @@ export function decideStressRun(o: StressRunObservation): StressRunDecision {
   podBlocked(o.podTrouble, ready >= granted
     ? { reason: 'WorkersRunning', message: `${ready} of ${granted} granted workers ready` }
     : { reason: 'PodStarting', message: 'no worker pod is blocked' });
-  const readyNow = ready >= granted && granted > 0;
-  if (cond('Ready', readyNow ? 'True' : 'False', readyNow ? 'WorkersReady' : 'WorkersStarting', `${ready} of ${granted} granted workers ready`) && readyNow) {
-    events.push({ type: 'Normal', reason: 'Started', message: `${ready} workers ready` });
-  }
+  // Ready: every worker the spec asks for is granted and ready. Fewer for want of connections is not Ready (GitOps
+  // tools then show it progressing, with the budget's reason), nor are workers still starting or blocked.
+  const workers = `${ready} of ${granted} granted workers ready`;
+  const state: Readiness = granted < cr.spec.workers
+    ? { ready: false, stalled: false, reason: 'InsufficientConnections', message: `${workers}; ${granted} of ${cr.spec.workers} workers fit the connection budget` }
+    : ready < granted && o.podTrouble
+      ? { ready: false, stalled: false, reason: o.podTrouble.reason, message: `${workers}; pod ${o.podTrouble.pod}: ${o.podTrouble.message}` }
+      : { ready: ready >= granted, stalled: false, reason: ready >= granted ? 'WorkersReady' : 'WorkersStarting', message: workers };
+  if (readiness(state) && state.ready) events.push({ type: 'Normal', reason: 'Started', message: `${ready} workers ready` });
   return { status: status(granted), replicas: granted, events, claimWorkers: cr.spec.workers, endsInMs: endsAt === undefined ? undefined : endsAt - Date.parse(now) };
 }

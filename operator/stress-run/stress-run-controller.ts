@@ -7,7 +7,7 @@ import { resolveDatabase } from '../database/resolve-database.js';
 import { unlessNotFound } from '../kube/api-errors.js';
 import { refusedChildMessage } from '../pods/child-refused.js';
 import { runnerSpecError } from '../pods/runner-pod-options.js';
-import { controlledBy } from '../kube/ownership.js';
+import { controlledBy, FIELD_MANAGER } from '../kube/ownership.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { decideServer, requeueServer } from '../server-claims.js';
 import { decideStressRun, stressRunEnded } from './decide-stress-run.js';
@@ -67,7 +67,7 @@ export async function reconcileStressRun(ctx: ControllerContext, namespace: stri
   }
   if (!applied && decision.replicas === 0 && deployment) {
     // No usable Secret or pod template to build the Deployment from: stop the workers that run without touching the rest.
-    await ctx.api.apps.patchNamespacedDeployment({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } } }, MERGE_PATCH);
+    await ctx.api.apps.patchNamespacedDeployment({ namespace, name: workerDeploymentName(cr), body: { spec: { replicas: 0 } }, fieldManager: FIELD_MANAGER }, MERGE_PATCH);
   }
   await writeStatus(ctx.api.custom, 'StressRun', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
   for (const e of decision.events) await ctx.events.record(cr, e.type, e.reason, e.message);
@@ -85,7 +85,7 @@ async function applyWorkers(ctx: ControllerContext, body: V1Deployment): Promise
   try {
     // Server-side apply with force: the operator owns replicas, so a hand edit of them is put back. An apply
     // refuses unknown fields (a typo in spec.runner.affinity) on its own.
-    await ctx.api.objects.patch(body, undefined, undefined, 'bulkhead-operator', true, PatchStrategy.ServerSideApply);
+    await ctx.api.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     return undefined;
   } catch (err) {
     const refused = refusedChildMessage(err, "the workers' Deployment");

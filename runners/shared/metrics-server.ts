@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
 /** What the endpoint server answers besides /metrics. */
@@ -6,13 +6,17 @@ export interface EndpointOptions {
   host?: string;
   /** The flag that sets the port, for the "in use" message. */
   portFlag?: string;
-  /** When given, /readyz answers 200 while it returns true and 503 otherwise (the operator's caches). */
-  ready?: () => boolean;
+  /** When given, /readyz answers 200 while it returns undefined, and 503 with the reason it returns otherwise. */
+  notReady?: () => string | undefined;
+  /** When given, /healthz answers 503 with the reason it returns, and 200 while it returns undefined. */
+  unhealthy?: () => string | undefined;
 }
 
-/** Serves a registry's metrics on /metrics, 200 on /healthz, and /readyz when asked, while a process runs. */
+/** Serves a registry's metrics on /metrics, /healthz, and /readyz when asked, while a process runs. */
 export async function serveMetrics(registry: Registry, port: number, options: EndpointOptions = {}): Promise<Server> {
-  const { host = '0.0.0.0', portFlag = '--metrics-port', ready } = options;
+  const { host = '0.0.0.0', portFlag = '--metrics-port', notReady, unhealthy } = options;
+  const probe = (res: ServerResponse, problem: string | undefined) =>
+    (problem === undefined ? res.writeHead(200).end('ok') : res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`${problem}\n`));
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       registry.metrics().then(
@@ -20,10 +24,9 @@ export async function serveMetrics(registry: Registry, port: number, options: En
         (err: Error) => res.writeHead(500).end(err.message),
       );
     } else if (req.url === '/healthz') {
-      res.writeHead(200).end('ok');
-    } else if (req.url === '/readyz' && ready) {
-      if (ready()) res.writeHead(200).end('ok');
-      else res.writeHead(503).end('not ready');
+      probe(res, unhealthy?.());
+    } else if (req.url === '/readyz' && notReady) {
+      probe(res, notReady());
     } else {
       res.writeHead(404).end();
     }

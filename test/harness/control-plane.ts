@@ -205,7 +205,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 }
 
 /** kubectl apply -f crds/, then waits until every CRD there is Established. */
-async function installCrds(kubeconfig: string): Promise<void> {
+export async function installCrds(kubeconfig: string): Promise<void> {
   const k = kubectlFor(kubeconfig);
   for (const args of [['apply', '-f', CRD_DIR], ['wait', '--for=condition=Established', '--timeout=60s', '-f', CRD_DIR]]) {
     const result = await k.kubectl(args);

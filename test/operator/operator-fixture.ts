@@ -38,9 +38,10 @@ export interface OperatorEnv {
   serveCsv(name: string, body: string, hold?: Promise<void>): string;
   /**
    * Starts `bulkhead operator` on this namespace; `identity` becomes its POD_NAME (its Lease identity). It talks to
-   * the API server through `kubeconfig`, the control plane's own by default.
+   * the API server through `kubeconfig`, the control plane's own by default. Resolves once /readyz answers 200,
+   * or at once with `waitReady: false`.
    */
-  startOperator(extra?: string[], identity?: string, kubeconfig?: string): Promise<OperatorProcess>;
+  startOperator(extra?: string[], identity?: string, kubeconfig?: string, options?: { waitReady?: boolean }): Promise<OperatorProcess>;
   /** The status of a CR (or other object), as kubectl sees it. */
   status<T = Record<string, unknown>>(resource: string, name: string): Promise<T | undefined>;
   waitStatus<T>(resource: string, name: string, what: string, done: (status: T) => boolean, timeoutMs?: number): Promise<T>;
@@ -62,8 +63,8 @@ export function stopAfterTests(env: () => OperatorEnv | undefined): void {
 }
 
 /** Starts everything; everything is stopped after the file's tests (files are kept when one failed). */
-export async function operatorEnv(options: { maxConnections: number; namespace: string }): Promise<OperatorEnv> {
-  const cp = await startControlPlane();
+export async function operatorEnv(options: { maxConnections: number; namespace: string; installCrds?: boolean }): Promise<OperatorEnv> {
+  const cp = await startControlPlane({ installCrds: options.installCrds });
   const kubelet = await startFakeKubelet(cp.kubeconfig);
   const k = kubectlFor(cp.kubeconfig);
   const server = await startEmbeddedPostgres({ maxConnections: options.maxConnections, settings: { fsync: 'off', synchronous_commit: 'off' } });
@@ -97,7 +98,7 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
       bodies.set(name, { body, hold });
       return `http://127.0.0.1:${(http.address() as AddressInfo).port}/${name}`;
     },
-    startOperator: async (extra = [], identity = 'operator-test', kubeconfig = cp.kubeconfig) => {
+    startOperator: async (extra = [], identity = 'operator-test', kubeconfig = cp.kubeconfig, { waitReady = true } = {}) => {
       const port = await freePort();
       const child = spawn(process.execPath, [CLI, 'operator', '--kubeconfig', kubeconfig, '--namespaces', options.namespace, '--port', String(port),
         '--observe-interval-seconds', '1', '--resync-seconds', '2', '--headroom', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: options.namespace, POD_NAME: identity } });
@@ -106,7 +107,7 @@ export async function operatorEnv(options: { maxConnections: number; namespace: 
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      await waitFor(async () => {
+      if (waitReady) await waitFor(async () => {
         const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
         return { done: res?.status === 200, value: output.slice(-2000) || 'no output yet' };
       }, { what: 'the operator to be ready', timeoutMs: 30_000 });

@@ -48,8 +48,8 @@ test('kubectl apply of a CsvImport runs a Job that lands the rows; kubectl get c
   const { rows } = await env.pool.query<{ n: string }>('SELECT count(*) AS n FROM items');
   assert.equal(rows[0]?.n, '500');
   const table = await env.k.kubectl(['get', 'csvi', 'first', '-n', NS]);
-  assert.match(table.stdout, /PHASE\s+ROWS\s+REJECTED\s+DURATION\s+AGE/);
-  assert.match(table.stdout, /first\s+Succeeded\s+500\s+0\s+\d+/);
+  assert.match(table.stdout, /PHASE\s+ROWS\s+REJECTED\s+DURATION\s+REASON\s+AGE/);
+  assert.match(table.stdout, /first\s+Succeeded\s+500\s+0\s+\d+\S*\s+Succeeded\s/);
   const events = await env.k.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=first', '-o', 'jsonpath={.items[*].reason}']);
   for (const reason of ['Admitted', 'Succeeded']) assert.match(events.stdout, new RegExp(reason));
 });
