@@ -36,12 +36,16 @@ export interface Readiness {
 }
 
 /**
- * Sets Ready and Stalled, the conditions GitOps tools read: kstatus (which Flux uses) takes Stalled=True for Failed
- * and Ready=False for InProgress, and the Argo CD health check in docs/gitops.md does the same. Both carry the
- * reason and message of the state, and the generation they describe.
+ * Sets Ready, Stalled and Reconciling, the conditions GitOps tools read. kstatus (which Flux uses) reads only the
+ * last two on a custom resource: Stalled=True is Failed, Reconciling=True is InProgress, and anything else is
+ * Current, so Reconciling=True is what keeps a waiting or running CR from passing as done. Ready is what the Argo CD
+ * health check in docs/gitops.md, Flux's healthCheckExprs and `kubectl wait --for=condition=Ready` read. All three
+ * carry the reason and message of the state, and the generation they describe.
  */
 export function setReadiness(conditions: readonly Condition[] | undefined, state: Readiness, generation: number, now: string): Condition[] {
   const { reason, message } = state;
+  const reconciling = !state.ready && !state.stalled;
   const ready = setCondition(conditions, { type: 'Ready', status: state.ready ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
-  return setCondition(ready, { type: 'Stalled', status: state.stalled ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
+  const stalled = setCondition(ready, { type: 'Stalled', status: state.stalled ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
+  return setCondition(stalled, { type: 'Reconciling', status: reconciling ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
 }

@@ -1,5 +1,6 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
+import { clipText } from '../../runners/shared/source-text.js';
 import { applyBudgetAccuracy, type BudgetAccuracy } from '../budget/budget-accurate.js';
 import { findCondition, setCondition, type Condition } from '../conditions.js';
 import { SECRET_NOT_LABELLED } from '../database/database-secret.js';
@@ -169,7 +170,7 @@ export function decideImport(o: ImportObservation): ImportDecision {
     }
     const blocked = findCondition(conditions, POD_BLOCKED);
     const neverStarted = blocked?.status === 'True' ? `; its pod never started (${blocked.reason}: ${blocked.message})` : '';
-    const why = s?.error ?? (outcome ? `exit code ${outcome.exitCode}${outcome.message ? `: ${outcome.message.slice(-1000)}` : ''}` : `${jobFailureMessage(current)}${neverStarted}`);
+    const why = s?.error ?? (outcome ? `exit code ${outcome.exitCode}${outcome.message ? `: ${clipText(outcome.message.slice(-1000), 1000)}` : ''}` : `${jobFailureMessage(current)}${neverStarted}`);
     const reason = (outcome && FINAL_EXIT_REASONS.get(outcome.exitCode)) ?? 'JobFailed';
     podBlocked({ reason: 'JobEnded', message: `Job ${jobName} ended` });
     cond('Succeeded', 'False', reason, why);

@@ -4,6 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Session } from '../shared/session.js';
 import { BulkheadError, InvalidInputError } from '../shared/errors.js';
 import { clipText } from '../shared/source-text.js';
+import { countNoun } from '../shared/count-noun.js';
 import { CopyRowStream, type FramingCounts, type Reject } from './copy-rows.js';
 import { parseCopySkip } from './copy-skips.js';
 import { RecordTooLongError } from './csv-records.js';
@@ -60,7 +61,7 @@ export async function copyToStage(session: Session, body: Readable, target: Copy
   let abandoned: InvalidInputError | undefined;
   const overLimit = (): void => {
     if (rejects.length + skipped.length > target.maxRejected) {
-      rows.destroy(abandoned ??= new InvalidInputError(`${target.file}: more than ${target.maxRejected} bad rows (errors.maxRejected); nothing was merged`));
+      rows.destroy(abandoned ??= new InvalidInputError(`${target.file}: more than ${countNoun(target.maxRejected, 'bad row')} (errors.maxRejected); nothing was merged`));
     }
   };
   const rows = new CopyRowStream(target.format, target.columns, target.firstDataLine, (reject) => {

@@ -36,6 +36,7 @@ export async function explainRefusal(session: Session, ctx: RefusalContext, from
 function whatIsMerged(before: MergedBefore | undefined): string {
   if (before === undefined) return 'Nothing was merged: into an empty table the rows go in all at once or not at all.';
   if (before.rows === 0) return 'Nothing was merged: the row is in the first chunk.';
-  return `The ${before.rows} rows of the chunks before it are merged (${before.inserted} inserted, ${before.updated} updated, ` +
+  const merged = before.rows === 1 ? 'The 1 row of the chunks before it is' : `The ${before.rows} rows of the chunks before it are`;
+  return `${merged} merged (${before.inserted} inserted, ${before.updated} updated, ` +
     `${before.unchanged} unchanged); its chunk and the ones after it are not.`;
 }

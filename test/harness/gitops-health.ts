@@ -20,7 +20,8 @@ export interface ArgoHealth {
 function push(L: LuaState, value: unknown): void {
   if (value === null || value === undefined) lua.lua_pushnil(L);
   else if (typeof value === 'boolean') lua.lua_pushboolean(L, value);
-  else if (typeof value === 'number') (Number.isInteger(value) ? lua.lua_pushinteger : lua.lua_pushnumber)(L, value);
+  // fengari's integers are 32 bits; a larger whole number (spec.source.maxBytes) goes in as a float, as in Lua 5.1.
+  else if (typeof value === 'number') ((value | 0) === value ? lua.lua_pushinteger : lua.lua_pushnumber)(L, value);
   else if (typeof value === 'string') lua.lua_pushstring(L, to_luastring(value));
   else if (Array.isArray(value)) {
     lua.lua_createtable(L, value.length, 0);
@@ -76,4 +77,17 @@ export function fluxHealth(check: FluxHealthCheck, obj: Record<string, unknown>)
     if (expression !== undefined && env.evaluate(expression, obj) === true) return status;
   }
   return 'InProgress';
+}
+
+/**
+ * What kstatus (Flux's health check without healthCheckExprs, `kubectl`-free tools built on cli-utils) makes of a
+ * custom resource it has no rules for: InProgress until status.observedGeneration reaches metadata.generation, then
+ * Reconciling=True is InProgress, Stalled=True is Failed, and anything else is Current. Ready is not read.
+ */
+export function kstatusHealth(obj: { metadata: { generation?: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } }): 'InProgress' | 'Failed' | 'Current' {
+  if (obj.status?.observedGeneration !== obj.metadata.generation) return 'InProgress';
+  const conditions = obj.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === 'Reconciling' && c.status === 'True')) return 'InProgress';
+  if (conditions.some((c) => c.type === 'Stalled' && c.status === 'True')) return 'Failed';
+  return 'Current';
 }

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf, type CliResult } from '../harness/run-cli.js';
-import { runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
+import type { CliResult } from '../harness/run-cli.js';
+import { importSummary, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -49,7 +49,7 @@ async function expectRefused(result: CliResult, line: number, reason: RegExp, me
   assert.match(result.messages, new RegExp(`\\.csv:${line}: the target refused this row, and the merge stopped: `));
   assert.match(result.messages, reason);
   assert.match(result.messages, merged === 0 ? /Nothing was merged/ : new RegExp(`The ${merged} rows of the chunks before it are merged \\(${merged} inserted, 0 updated, 0 unchanged\\)`));
-  const summary = summaryOf(result);
+  const summary = importSummary(result);
   assert.equal(summary.phase, 'Failed');
   assert.match(String(summary.error), new RegExp(`:${line}: the target refused this row`));
   const inTable = await fileRowsIn();
@@ -62,7 +62,7 @@ async function expectRefused(result: CliResult, line: number, reason: RegExp, me
 async function expectRerunCompletes(name: string, merged: number): Promise<void> {
   const rerun = await runImport(db.url, args(writeCsv(dir, `${name}-fixed.csv`, csvOf(goodLines())), name));
   assert.equal(rerun.code, 0, rerun.stderr);
-  const summary = summaryOf(rerun);
+  const summary = importSummary(rerun);
   assert.deepEqual([summary.rowsInserted, summary.rowsUnchanged], [ROWS - merged, merged]);
   assert.deepEqual(await fileRowsIn(), { n: ROWS, max: ROWS });
 }
@@ -158,7 +158,7 @@ test('an infrastructure failure mid-merge (the session terminated) stays exit 1,
     const result = await running;
     assert.equal(result.code, 1, result.stderr);
     assert.doesNotMatch(result.stderr, /the target refused/);
-    const summary = summaryOf(result);
+    const summary = importSummary(result);
     const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE id > 0 AND id <> 75');
     assert.equal(rows[0]?.n, 70, 'the seven chunks before the locked row are merged');
     assert.equal(summary.rowsInserted, 70);

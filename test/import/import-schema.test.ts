@@ -10,9 +10,9 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../runners/shared/bulkhead
 import { SCHEMA_LOCK_KEY } from '../../runners/shared/bulkhead-schema/sql/schema-lock.js';
 import { ident } from '../../runners/shared/ident.js';
 import { loginRole } from '../harness/login-role.js';
-import { summaryOf, type CliResult } from '../harness/run-cli.js';
+import type { CliResult } from '../harness/run-cli.js';
 import { testDatabase } from '../harness/test-database.js';
-import { runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
+import { importSummary, runImport, scratchDir, stagingTables, writeCsv } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -147,7 +147,7 @@ test('a schema newer than the runner knows is refused with exit 2, before anythi
     const result = await importInto(db.url, 'items', 'newer', csvWithReject('newer-abc'));
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.messages, new RegExp(`schema bulkhead is at version ${LATEST_SCHEMA_VERSION + 1}, newer than this runner knows \\(${LATEST_SCHEMA_VERSION}\\)`));
-    assert.equal(summaryOf(result).phase, 'Failed');
+    assert.equal(importSummary(result).phase, 'Failed');
     assert.equal(await countOf('items'), 0, 'nothing was merged');
     assert.deepEqual(await stagingTables(db.pool), []);
   } finally {
@@ -194,7 +194,7 @@ test('a second role is refused with the exact GRANTs to run; once granted it imp
     await asOwner.query(grants);
     const granted = await importInto(tenant.url, 'tenant_items', 'shared-name', csvWithReject('tenant-secret'));
     assert.equal(granted.code, 0, granted.stderr);
-    assert.equal(summaryOf(granted).rowsRejected, 1, 'only its own reject counts, not the owner\'s of the same import name');
+    assert.equal(importSummary(granted).rowsRejected, 1, 'only its own reject counts, not the owner\'s of the same import name');
     assert.equal(await countOf('tenant_items'), 2);
     assert.deepEqual(await stagingTables(db.pool), ['left_behind_0123abcd_stage'], 'the owner\'s staging is left alone');
 

@@ -4,8 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
-import { csvImportManifest, runImport, scratchDir, stagingTables } from './import-fixtures.js';
+import { importSummary, csvImportManifest, runImport, scratchDir, stagingTables } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 await db.pool.query('CREATE TABLE drops (id int PRIMARY KEY, body text)');
@@ -48,7 +47,7 @@ test('a source that trickles forever is stopped by source.deadlineSeconds: exit 
   const seconds = (performance.now() - started) / 1000;
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /http:\/\/127\.0\.0\.1:\d+\/drip\.csv: not read to the end within 2s \(source\.deadlineSeconds, --source-deadline\); stopped after reading \d+ bytes, and nothing was merged/);
-  assert.match(String(summaryOf(result).error), /not read to the end within 2s/);
+  assert.match(String(importSummary(result).error), /not read to the end within 2s/);
   assert.ok(Number(/after reading (\d+) bytes/.exec(result.stderr)?.[1]) > 8, 'some rows had arrived');
   assert.ok(!(result.stdout + result.stderr).includes('s3cret'), 'the query string is never shown');
   assert.ok(seconds < 10, `stopped soon after the deadline, took ${seconds.toFixed(1)}s`);
@@ -73,7 +72,7 @@ test('maxBytes counts the CSV after gunzip, and a manifest\'s limits hold when -
   await assertNothingLeft();
   const roomy = await runImport(db.url, ['--manifest', manifest, '--url', `${base}/bomb.csv.gz`, '--max-bytes', '3000000']);
   assert.equal(roomy.code, 0, roomy.stderr);
-  assert.equal(summaryOf(roomy).rowsInserted, 40_000);
+  assert.equal(importSummary(roomy).rowsInserted, 40_000);
 });
 
 test('the limits bound a file too, and the CRD schema bounds the flags', async () => {

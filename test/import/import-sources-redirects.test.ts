@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testDatabase } from '../harness/test-database.js';
-import { summaryOf } from '../harness/run-cli.js';
-import { runImport, stagingTables } from './import-fixtures.js';
+import { importSummary, runImport, stagingTables } from './import-fixtures.js';
 
 const db = await testDatabase(import.meta.url);
 await db.pool.query('CREATE TABLE hops (id int PRIMARY KEY, body text)');
@@ -47,7 +46,7 @@ const args = ['--table', 'hops', '--key', 'id'];
 test('up to 5 redirects are followed; a sixth is refused with exit 2', async () => {
   const five = await runImport(db.url, ['--url', `${base}/hop/4`, ...args]);
   assert.equal(five.code, 0, five.stderr);
-  assert.equal(summaryOf(five).rowsInserted, 2);
+  assert.equal(importSummary(five).rowsInserted, 2);
   requests = 0;
   const six = await runImport(db.url, ['--url', `${base}/hop/5`, ...args]);
   assert.equal(six.code, 2, six.stderr);
@@ -88,7 +87,7 @@ test('a failed answer shows its status code alone: neither its body nor its reas
   const result = await runImport(db.url, ['--url', `${base}/forbidden`, ...args]);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /GET http:\/\/127\.0\.0\.1:\d+\/forbidden answered 403 Forbidden; expected 2xx/);
-  assert.equal(summaryOf(result).error, `GET ${base}/forbidden answered 403 Forbidden; expected 2xx`);
+  assert.equal(importSummary(result).error, `GET ${base}/forbidden answered 403 Forbidden; expected 2xx`);
   const everything = result.stdout + result.stderr;
   assert.ok(!everything.includes('aws_secret_access_key') && !everything.includes('wJalrXUtnFEMI'), 'the secret is nowhere');
 });

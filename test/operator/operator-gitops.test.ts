@@ -11,7 +11,7 @@ import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { waitFor } from '../harness/kubectl.js';
-import { argoHealth, fluxHealth, type FluxHealthCheck } from '../harness/gitops-health.js';
+import { argoHealth, fluxHealth, kstatusHealth, type FluxHealthCheck } from '../harness/gitops-health.js';
 import { itemsCsv, itemsImport, jobsStressRun, jobsTableSql, operatorEnv, stopAfterTests, type OperatorEnv } from './operator-fixture.js';
 
 interface Condition { type: string; status: string; reason: string; message: string; observedGeneration?: number }
@@ -46,7 +46,7 @@ const judge = (object: Resource) => {
   const script = argo[`resource.customizations.health.bulkhead.dev_${object.kind}`];
   const check = flux.find((c) => c.kind === object.kind);
   assert.ok(script && check, `docs/gitops has checks for ${object.kind}`);
-  return { argo: argoHealth(script, object), flux: fluxHealth(check, object as unknown as Record<string, unknown>) };
+  return { argo: argoHealth(script, object), flux: fluxHealth(check, object as unknown as Record<string, unknown>), kstatus: kstatusHealth(object) };
 };
 const ready = (s: Status | undefined) => s?.conditions?.find((c) => c.type === 'Ready');
 
@@ -73,8 +73,12 @@ test('Argo CD and Flux tell a succeeded, a failed, a running and a budget-starve
     for (const c of object.status?.conditions ?? []) assert.equal(c.observedGeneration, object.metadata.generation, `${name}: ${c.type}.observedGeneration`);
     seen.set(name, judge(object));
   }
-  const summary = Object.fromEntries([...seen].map(([name, h]) => [name, `${h.argo.status}/${h.flux}`]));
-  assert.deepEqual(summary, { ok: 'Healthy/Current', bad: 'Degraded/Failed', slow: 'Progressing/InProgress', starved: 'Progressing/InProgress', workers: 'Healthy/Current' });
+  // Argo CD's check, Flux's healthCheckExprs, and plain kstatus (Flux without the expressions) agree on each.
+  const summary = Object.fromEntries([...seen].map(([name, h]) => [name, `${h.argo.status}/${h.flux}/${h.kstatus}`]));
+  assert.deepEqual(summary, {
+    ok: 'Healthy/Current/Current', bad: 'Degraded/Failed/Failed', slow: 'Progressing/InProgress/InProgress',
+    starved: 'Progressing/InProgress/InProgress', workers: 'Healthy/Current/Current',
+  });
   assert.match(seen.get('ok')?.argo.message ?? '', /^read 200 rows: 200 inserted/);
   assert.match(seen.get('bad')?.argo.message ?? '', /^InvalidInput: .*bad\.csv:1 header column "colour": column "colour" does not exist/s);
   assert.match(seen.get('slow')?.argo.message ?? '', /^Running: Job slow-[0-9a-f]{6} is running$/);
@@ -94,7 +98,7 @@ test('Argo CD and Flux tell a succeeded, a failed, a running and a budget-starve
 
   releaseSlow();
   await wait('slow', 'to succeed', (s) => s.phase === 'Succeeded');
-  assert.deepEqual((({ argo: a, flux: f }) => `${a.status}/${f}`)(judge(await get('csvimport', 'slow'))), 'Healthy/Current');
+  assert.deepEqual((({ argo: a, flux: f, kstatus: k }) => `${a.status}/${f}/${k}`)(judge(await get('csvimport', 'slow'))), 'Healthy/Current/Current');
 });
 
 test('a new value of bulkhead.dev/rerun runs a finished import again with a new Job; the same value does not', async () => {

@@ -86,7 +86,7 @@ test('a refused Secret leaves a CsvImport Pending with no Job (not Failed), and 
   assert.equal(refused.createJob, false);
   assert.equal(refused.holdsGrant || refused.wantsAdmission, false);
   assert.deepEqual(refused.status.conditions?.map((c) => [c.type, c.status, c.reason, c.message]),
-    [['BudgetAdmitted', 'False', 'SecretNotLabelled', message], ['Ready', 'False', 'SecretNotLabelled', message], ['Stalled', 'False', 'SecretNotLabelled', message]],
+    [['BudgetAdmitted', 'False', 'SecretNotLabelled', message], ['Ready', 'False', 'SecretNotLabelled', message], ['Stalled', 'False', 'SecretNotLabelled', message], ['Reconciling', 'True', 'SecretNotLabelled', message]],
     'waiting for a label: not ready, not failed either');
   assert.deepEqual(refused.events.map((e) => `${e.type}/${e.reason}`), ['Warning/SecretNotLabelled'], 'one Warning, no WaitingForBudget');
   const again = decideImport({ cr: { ...cr, status: refused.status }, jobs: [], pods: [], admission: undefined, specError: undefined, secretRefused: message, now: NOW });

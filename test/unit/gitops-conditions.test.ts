@@ -22,7 +22,7 @@ const job = (name: string, condition?: 'Complete' | 'Failed', ready = 0): V1Job 
 const admitted = { admitted: true, message: '' };
 const observe = (cr: CsvImport, more: Partial<Parameters<typeof decideImport>[0]> = {}) => decideImport({ cr, jobs: [], pods: [], admission: undefined, specError: undefined, now: NOW, ...more });
 const readiness = (conditions: { type: string; status: string; reason: string; observedGeneration?: number }[] | undefined) =>
-  ['Ready', 'Stalled'].map((type) => conditions?.find((c) => c.type === type)).map((c) => `${c?.type}=${c?.status}/${c?.reason}`).join(' ');
+  ['Ready', 'Stalled', 'Reconciling'].map((type) => conditions?.find((c) => c.type === type)).map((c) => `${c?.type}=${c?.status}/${c?.reason}`).join(' ');
 
 test('a CsvImport is Ready only once it succeeded, Stalled only once it failed, and says why otherwise; every condition carries the generation', () => {
   const pending = observe(importCr(), { admission: { admitted: false, message: 'waiting for 2 more connections' } });
@@ -33,12 +33,12 @@ test('a CsvImport is Ready only once it succeeded, Stalled only once it failed, 
   const failed = observe(importCr(running.status), { jobs: [job(name, 'Failed')] });
   const invalid = observe(importCr(), { specError: 'spec.source.path: Forbidden' });
   assert.deepEqual([pending, starting, running, succeeded, failed, invalid].map((d) => `${d.status.phase}: ${readiness(d.status.conditions)}`), [
-    'Pending: Ready=False/InsufficientConnections Stalled=False/InsufficientConnections',
-    'Admitted: Ready=False/Admitted Stalled=False/Admitted',
-    'Running: Ready=False/Running Stalled=False/Running',
-    'Succeeded: Ready=True/Succeeded Stalled=False/Succeeded',
-    'Failed: Ready=False/JobFailed Stalled=True/JobFailed',
-    'Failed: Ready=False/InvalidSpec Stalled=True/InvalidSpec',
+    'Pending: Ready=False/InsufficientConnections Stalled=False/InsufficientConnections Reconciling=True/InsufficientConnections',
+    'Admitted: Ready=False/Admitted Stalled=False/Admitted Reconciling=True/Admitted',
+    'Running: Ready=False/Running Stalled=False/Running Reconciling=True/Running',
+    'Succeeded: Ready=True/Succeeded Stalled=False/Succeeded Reconciling=False/Succeeded',
+    'Failed: Ready=False/JobFailed Stalled=True/JobFailed Reconciling=False/JobFailed',
+    'Failed: Ready=False/InvalidSpec Stalled=True/InvalidSpec Reconciling=False/InvalidSpec',
   ]);
   for (const d of [pending, starting, running, succeeded, failed, invalid]) {
     assert.equal(d.status.observedGeneration, 3);
@@ -47,7 +47,7 @@ test('a CsvImport is Ready only once it succeeded, Stalled only once it failed, 
   // A finished import written by an operator without Ready gets it on its next look, and nothing else changes.
   const legacy = importCr({ phase: 'Succeeded', observedGeneration: 3, conditions: [{ type: 'Succeeded', status: 'True', reason: 'Completed', message: 'read 5 rows', lastTransitionTime: NOW }] });
   const upgraded = observe(legacy);
-  assert.equal(readiness(upgraded.status.conditions), 'Ready=True/Succeeded Stalled=False/Succeeded');
+  assert.equal(readiness(upgraded.status.conditions), 'Ready=True/Succeeded Stalled=False/Succeeded Reconciling=False/Succeeded');
   assert.deepEqual([upgraded.createJob, upgraded.events], [false, []]);
 });
 
@@ -69,7 +69,7 @@ test('a new value of bulkhead.dev/rerun runs a finished import again with a new 
   assert.equal(rerun.status.rerun, '2026-11-30');
   assert.deepEqual([rerun.status.rows, rerun.status.completionTime, rerun.status.duration], [{}, undefined, undefined], 'nothing of the last run is left');
   assert.equal(rerun.status.conditions?.find((c) => c.type === 'Succeeded'), undefined);
-  assert.equal(readiness(rerun.status.conditions), 'Ready=False/Admitted Stalled=False/Admitted');
+  assert.equal(readiness(rerun.status.conditions), 'Ready=False/Admitted Stalled=False/Admitted Reconciling=True/Admitted');
   // Recorded: the next look goes on with the same run, and its Job keeps its name.
   const recorded = { ...asked, status: rerun.status };
   assert.deepEqual(importRun(recorded), { isNew: false, rerun: '2026-11-30' });
@@ -105,12 +105,12 @@ test('a StressRun is Ready while every worker it asks for runs, not while the bu
     stress(stressCr(), 0, 0, { specError: 'spec.queue.table: Invalid value' }),
   ];
   assert.deepEqual(cases.map((d) => readiness(d.status.conditions)), [
-    'Ready=False/InsufficientConnections Stalled=False/InsufficientConnections',
-    'Ready=False/WorkersStarting Stalled=False/WorkersStarting',
-    'Ready=False/ImagePullBackOff Stalled=False/ImagePullBackOff',
-    'Ready=True/WorkersReady Stalled=False/WorkersReady',
-    'Ready=True/Finished Stalled=False/Finished',
-    'Ready=False/InvalidSpec Stalled=True/InvalidSpec',
+    'Ready=False/InsufficientConnections Stalled=False/InsufficientConnections Reconciling=True/InsufficientConnections',
+    'Ready=False/WorkersStarting Stalled=False/WorkersStarting Reconciling=True/WorkersStarting',
+    'Ready=False/ImagePullBackOff Stalled=False/ImagePullBackOff Reconciling=True/ImagePullBackOff',
+    'Ready=True/WorkersReady Stalled=False/WorkersReady Reconciling=False/WorkersReady',
+    'Ready=True/Finished Stalled=False/Finished Reconciling=False/Finished',
+    'Ready=False/InvalidSpec Stalled=True/InvalidSpec Reconciling=False/InvalidSpec',
   ]);
   for (const d of cases) for (const c of d.status.conditions ?? []) assert.equal(c.observedGeneration, 2, c.type);
   assert.match(cases[0]?.status.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /2 of 4 workers fit the connection budget/);
