@@ -1,4 +1,5 @@
-import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { apiClientWithTimeout, objectApiWithTimeout } from './kube/request-timeout.js';
 import { applicationName } from '../runners/shared/connection.js';
 import { createLogger } from '../runners/shared/logger.js';
 import { serveMetrics } from '../runners/shared/metrics-server.js';
@@ -25,6 +26,9 @@ import { closeUnusedPools } from './server-claims.js';
 import { reconcileStressRun } from './stress-run/stress-run-controller.js';
 import type { StressRun } from './stress-run/worker-deployment.js';
 
+/** How long one API call of a reconcile may take: a connection gone silent must not hold a reconcile for ever. */
+const RECONCILE_REQUEST_MS = 30_000;
+
 /** `bulkhead operator`: watch, elect a leader, reconcile until SIGTERM. Returns the exit code. */
 export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const config = operatorConfig(flags, env);
@@ -32,8 +36,12 @@ export async function operatorMain(flags: OperatorFlags, env: NodeJS.ProcessEnv)
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromDefault();
-  const core = kc.makeApiClient(CoreV1Api);
-  const api = { custom: kc.makeApiClient(CustomObjectsApi), core, batch: kc.makeApiClient(BatchV1Api), apps: kc.makeApiClient(AppsV1Api), objects: KubernetesObjectApi.makeApiClient(kc) };
+  // Every API call of a reconcile gives up after RECONCILE_REQUEST_MS; the reconcile then fails and is retried.
+  const core = apiClientWithTimeout(kc, CoreV1Api, RECONCILE_REQUEST_MS);
+  const api = {
+    custom: apiClientWithTimeout(kc, CustomObjectsApi, RECONCILE_REQUEST_MS), core, batch: apiClientWithTimeout(kc, BatchV1Api, RECONCILE_REQUEST_MS),
+    apps: apiClientWithTimeout(kc, AppsV1Api, RECONCILE_REQUEST_MS), objects: objectApiWithTimeout(kc, RECONCILE_REQUEST_MS),
+  };
   const metrics = new OperatorMetrics();
   const stop = listenForStop(30_000);
   // Not ready until every watch has listed (or, on a standby, until the Lease could be read); the reason is the

@@ -15,6 +15,11 @@ export interface StallingProxy {
   server: string;
   stall(): void;
   resume(): void;
+  /**
+   * Ends the stall for new connections only: those opened before stay silent for good, as a connection does whose
+   * state a NAT or load balancer dropped. Only a client that gives up on a request and reconnects gets through.
+   */
+  heal(): void;
   close(): Promise<void>;
 }
 
@@ -38,12 +43,17 @@ class Pipe {
 export async function startStallingProxy(target: string): Promise<StallingProxy> {
   const { hostname, port } = new URL(target);
   let stalled = false;
+  let opened = 0;
+  /** Connections numbered below this one were cut off by heal() and stay silent. */
+  let silentBelow = 0;
   const pipes = new Set<Pipe>();
   const sockets = new Set<Socket>();
   const proxy = createServer((client) => {
     const upstream = connect(Number(port), hostname);
-    const toServer = new Pipe(upstream, () => stalled);
-    const toClient = new Pipe(client, () => stalled);
+    const id = opened++;
+    const silent = () => stalled || id < silentBelow;
+    const toServer = new Pipe(upstream, silent);
+    const toClient = new Pipe(client, silent);
     for (const [from, pipe] of [[client, toServer], [upstream, toClient]] as const) {
       sockets.add(from);
       pipes.add(pipe);
@@ -65,6 +75,10 @@ export async function startStallingProxy(target: string): Promise<StallingProxy>
     resume: () => {
       stalled = false;
       for (const pipe of pipes) pipe.flush();
+    },
+    heal: () => {
+      silentBelow = opened;
+      stalled = false;
     },
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();

@@ -2,7 +2,8 @@
  * Readiness and liveness that tell the truth, on a real control plane: without the CRDs, without RBAC to list them,
  * and with no API server answering, /readyz stays 503 with the reason in its body and in the log (and turns 200 once
  * the CRDs are installed or the RBAC granted, without a restart); the retries against a dead API server come ever
- * further apart; /healthz fails when the work queue has had work and finished none for --stall-seconds.
+ * further apart; /healthz fails when the work queue has had work and finished none for --stall-seconds, and recovers
+ * when a reconcile's API call on a connection gone silent for good gives up (30 s) and is retried.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -139,10 +140,10 @@ test('/healthz fails when the work queue has had work for --stall-seconds withou
   const stalled = await waitProbe(op, '/healthz', '/healthz to fail', (p) => p.status === 503);
   assert.match(stalled.body, /^the work queue has had work for \d+s without finishing any \(--stall-seconds 3\)/);
   assert.equal((await probe(op, '/readyz')).status, 200, 'it is still ready: its caches synced');
-  // That /healthz turns 200 again once a reconcile finishes is the unit test's (gitops-conditions.test.ts): here a
-  // request held by the proxy may never be answered after it resumes (seen once in eight runs under load), and
-  // that hang is what the kubelet's restart on /healthz is for.
-  proxy.resume();
+  // The connections the operator had stay silent for good; only new ones get through. Each API call of a reconcile
+  // gives up after 30 s, so the reconcile fails, is retried on a new connection, and the queue moves again.
+  proxy.heal();
+  await waitProbe(op, '/healthz', '/healthz to turn 200 once a reconcile gives up on its silent connection', (p) => p.status === 200, 75_000);
   await op.stop();
 });
 
