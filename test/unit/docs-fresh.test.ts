@@ -12,8 +12,8 @@ import { referencePages } from '../../scripts/docs/reference-pages.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const pages = await referencePages(root);
 
-test('the generated reference pages are the CRD, metrics and CLI references', () => {
-  assert.deepEqual(Object.keys(pages).sort(), ['docs/reference/cli.md', 'docs/reference/crds.md', 'docs/reference/metrics.md']);
+test('the generated reference pages are the CRD, metrics, CLI and chart values references', () => {
+  assert.deepEqual(Object.keys(pages).sort(), ['docs/reference/chart-values.md', 'docs/reference/cli.md', 'docs/reference/crds.md', 'docs/reference/metrics.md']);
 });
 
 for (const [path, generated] of Object.entries(pages)) {
@@ -38,5 +38,25 @@ test('each reference covers what it is generated from', () => {
   const cli = pages['docs/reference/cli.md'] ?? '';
   for (const usage of ['Usage: bulkhead [options] [command]', 'Usage: bulkhead import [options]', 'Usage: bulkhead queue init [options]', 'Usage: bulkhead operator [options]']) {
     assert.ok(cli.includes(usage), `cli.md has ${usage}`);
+  }
+  const values = pages['docs/reference/chart-values.md'] ?? '';
+  for (const row of [/\| `replicas` \| integer \| `1` \| /, /\| `runner\.metricsPort` \| integer \| `9090` \| /, /\| `prometheusRule\.runbookBaseUrl` \| string \| /]) {
+    assert.match(values, row);
+  }
+  assert.doesNotMatch(values, /\| `[^`]+` \| [^|]+ \| [^|]* \|\s*\|$/m, 'every value has a description');
+});
+
+test('the README\'s operator flag table and chart values table name only what exists, and every operator flag', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const cli = pages['docs/reference/cli.md'] ?? '';
+  const operatorHelp = cli.slice(cli.indexOf('Usage: bulkhead operator [options]'));
+  const operatorFlags = [...operatorHelp.slice(0, operatorHelp.indexOf('Global Options:')).matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1] ?? '').filter((f) => f !== '--help');
+  assert.ok(operatorFlags.length > 10, `operator flags: ${operatorFlags.join(' ')}`);
+  for (const flag of operatorFlags) assert.ok(readme.includes(`| \`${flag}`) || readme.includes(`, \`${flag}`), `README's operator flag table lists ${flag}`);
+  const values = pages['docs/reference/chart-values.md'] ?? '';
+  const table = readme.slice(readme.indexOf('| value | default | meaning |'));
+  for (const row of table.slice(0, table.indexOf('\n\n')).split('\n').slice(2)) {
+    const first = /^\| `([^`]+)`/.exec(row)?.[1] ?? '';
+    assert.ok(values.includes(`| \`${first}`), `README's values table names ${first}, which the chart has`);
   }
 });
