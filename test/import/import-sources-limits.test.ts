@@ -1,10 +1,10 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { testDatabase } from '../harness/test-database.js';
 import { importSummary, csvImportManifest, runImport, scratchDir, stagingTables } from './import-fixtures.js';
+import { serveHttp } from '../harness/http-server.js';
 
 const db = await testDatabase(import.meta.url);
 await db.pool.query('CREATE TABLE drops (id int PRIMARY KEY, body text)');
@@ -13,7 +13,7 @@ const dir = scratchDir();
 // 2 MB of CSV that gzip packs into a few kB: small on the wire, large in staging.
 const bomb = gzipSync(`id,body\n${Array.from({ length: 40_000 }, (_, i) => `${i + 1},${'z'.repeat(44)}\n`).join('')}`);
 const drips = new Set<ServerResponse>();
-const server = createServer((req, res) => {
+const { base } = await serveHttp((req, res) => {
   if (req.url?.startsWith('/drip.csv')) {
     // A row every 200 ms, forever: the stall timeout never fires, since bytes keep coming.
     res.writeHead(200).write('id,body\n');
@@ -26,12 +26,6 @@ const server = createServer((req, res) => {
     });
   } else if (req.url === '/bomb.csv.gz') res.writeHead(200).end(bomb);
   else res.writeHead(404).end();
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-after(() => {
-  server.closeAllConnections();
-  server.close();
 });
 
 const args = ['--table', 'drops', '--key', 'id'];

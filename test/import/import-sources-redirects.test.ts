@@ -1,9 +1,8 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { testDatabase } from '../harness/test-database.js';
 import { importSummary, runImport, stagingTables } from './import-fixtures.js';
+import { serveHttp } from '../harness/http-server.js';
 
 const db = await testDatabase(import.meta.url);
 await db.pool.query('CREATE TABLE hops (id int PRIMARY KEY, body text)');
@@ -19,7 +18,7 @@ const redirects: Record<string, string> = {
 };
 let requests = 0;
 const authorizations: Record<string, string | undefined> = {};
-const server = createServer((req, res) => {
+const { port, base } = await serveHttp((req, res) => {
   requests++;
   const path = req.url ?? '';
   authorizations[path] = req.headers.authorization;
@@ -32,13 +31,6 @@ const server = createServer((req, res) => {
   // A reason phrase and a body that quote a secret, as an internal endpoint's error page might.
   else if (path === '/forbidden') res.writeHead(403, SECRET, { 'content-type': 'text/plain' }).end(`${SECRET}\n`.repeat(100));
   else res.writeHead(404).end();
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const port = (server.address() as AddressInfo).port;
-const base = `http://127.0.0.1:${port}`;
-after(() => {
-  server.closeAllConnections();
-  server.close();
 });
 
 const args = ['--table', 'hops', '--key', 'id'];

@@ -1,19 +1,18 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { testDatabase } from '../harness/test-database.js';
 import { importSummary, runImport } from './import-fixtures.js';
+import { serveHttp } from '../harness/http-server.js';
 
 const db = await testDatabase(import.meta.url);
 await db.pool.query('CREATE TABLE pages (id int PRIMARY KEY, body text)');
 
 const csv = 'id,body\n1,one\n2,two\n';
 let lastAuthorization: string | undefined;
-const server: Server = createServer((req, res) => {
+const { base } = await serveHttp((req, res) => {
   lastAuthorization = req.headers.authorization;
   if (req.url === '/plain.csv') res.writeHead(200, { 'content-type': 'text/csv' }).end(csv);
   else if (req.url === '/data.csv.gz') res.writeHead(200).end(gzipSync(csv));
@@ -28,12 +27,6 @@ const server: Server = createServer((req, res) => {
       while (i < 100_000) yield `${++i},${'x'.repeat(40)}\n`;
     })()).pipe(res);
   } else res.writeHead(404, 'Not Found').end('nope');
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-after(() => {
-  server.closeAllConnections();
-  server.close();
 });
 
 const args = ['--table', 'pages', '--key', 'id'];

@@ -1,11 +1,10 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { testDatabase } from '../harness/test-database.js';
 import { freePort } from '../../runners/shared/embedded-postgres.js';
 import { scratchDir } from '../import/import-fixtures.js';
 import { createQueue, runWorker, stressRunManifest } from './worker-fixtures.js';
+import { serveHttp } from '../harness/http-server.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -13,7 +12,7 @@ const dir = scratchDir();
 const SECRET = 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 let inFlight = 0;
 let peakInFlight = 0;
-const server = createServer((req, res) => {
+const { base } = await serveHttp((req, res) => {
   inFlight++;
   peakInFlight = Math.max(peakInFlight, inFlight);
   res.on('close', () => inFlight--);
@@ -27,12 +26,6 @@ const server = createServer((req, res) => {
   else if (path.startsWith('/moved')) res.writeHead(308, { location: '/ok/after-redirect' }).end();
   else if (path.startsWith('/forbidden')) res.writeHead(403, SECRET).end(SECRET);
   // /hang never answers
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-after(() => {
-  server.closeAllConnections();
-  server.close();
 });
 
 test('the http processor completes 2xx, fails 4xx at once, retries 5xx and timeouts up to maxAttempts, within its concurrency', async () => {
