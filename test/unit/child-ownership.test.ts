@@ -10,6 +10,7 @@ import { buildImportJob, CSV_IMPORT_LABEL, importJobName, type CsvImport } from 
 import { decideStressRun } from '../../operator/stress-run/decide-stress-run.js';
 import { buildWorkerDeployment, STRESS_RUN_LABEL, workerDeploymentName, workerSelector, type StressRun } from '../../operator/stress-run/worker-deployment.js';
 import { boundedName, controlledBy, controllerName } from '../../operator/kube/ownership.js';
+import { importSpec } from './import-spec.js';
 
 const NOW = '2026-11-30T12:00:00.000Z';
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -21,8 +22,7 @@ const [longA, longB] = [`${prefix}import1`, `${prefix}import2`];
 
 const importCr = (name: string, uid: string): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: { name, namespace: 'ns', uid, generation: 1 },
-  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv', maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
-    target: { table: 't', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 1, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
+  spec: importSpec(),
 });
 const stressCr = (name: string, uid: string): StressRun => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'StressRun', metadata: { name, namespace: 'ns', uid, generation: 1 },

@@ -11,12 +11,12 @@ import { importJobName, importRun, RERUN_ANNOTATION, type CsvImport } from '../.
 import { WorkQueue } from '../../operator/kube/work-queue.js';
 import { decideStressRun } from '../../operator/stress-run/decide-stress-run.js';
 import type { StressRun } from '../../operator/stress-run/worker-deployment.js';
+import { importSpec } from './import-spec.js';
 
 const NOW = '2026-11-30T12:00:00.000Z';
 const importCr = (status: CsvImport['status'] = undefined, generation = 3, annotations?: Record<string, string>): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: { name: 'adv', namespace: 'ns', uid: 'u-1', generation, annotations }, status,
-  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv', maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
-    target: { table: 't', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 2, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
+  spec: importSpec({ connections: 2 }),
 });
 const job = (name: string, condition?: 'Complete' | 'Failed', ready = 0): V1Job => ({ metadata: { name }, status: { active: condition ? 0 : 1, ready, conditions: condition ? [{ type: condition, status: 'True' }] : [] } });
 const admitted = { admitted: true, message: '' };

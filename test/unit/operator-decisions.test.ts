@@ -8,13 +8,13 @@ import { buildWorkerDeployment, type StressRun } from '../../operator/stress-run
 import { buildWorkerConfig } from '../../runners/worker/worker-command.js';
 import { WorkQueue } from '../../operator/kube/work-queue.js';
 import { readDatabaseSecret } from '../../operator/database/database-secret.js';
+import { importSpec } from './import-spec.js';
 
 const NOW = '2026-11-28T12:00:00.000Z';
 const meta = (generation = 1) => ({ name: 'adv', namespace: 'ns', uid: 'u-1', generation, creationTimestamp: new Date('2026-11-28T11:00:00Z') });
 const importCr = (status: CsvImport['status'] = undefined, generation = 1): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: meta(generation), status,
-  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv', maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
-    target: { table: 't', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 2, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
+  spec: importSpec({ connections: 2 }),
 });
 const job = (name: string, condition?: 'Complete' | 'Failed'): V1Job => ({ metadata: { name }, status: { active: condition ? 0 : 1, conditions: condition ? [{ type: condition, status: 'True' }] : [] } });
 const finishedPod = (exitCode: number, message: string): V1Pod => ({ status: { phase: exitCode ? 'Failed' : 'Succeeded', containerStatuses: [{ name: 'import', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message, finishedAt: new Date(NOW) } } }] } });

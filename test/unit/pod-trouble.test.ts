@@ -7,6 +7,7 @@ import { applyPodTrouble } from '../../operator/pods/pod-blocked.js';
 import { MAX_TROUBLE_MESSAGE, podsTrouble, podTrouble } from '../../operator/pods/pod-trouble.js';
 import { decideStressRun } from '../../operator/stress-run/decide-stress-run.js';
 import type { StressRun } from '../../operator/stress-run/worker-deployment.js';
+import { importSpec } from './import-spec.js';
 
 const NOW = '2026-11-30T12:00:00.000Z';
 const SPEC_JSON = '{"source":{"persistentVolumeClaim":{"claimName":"csv-data","path":"adv.csv"}},"target":{"table":"advertisers"}}';
@@ -112,8 +113,10 @@ test('PodBlocked turns True with one Warning Event per trouble, not per resync n
 
 const importCr = (status: CsvImport['status']): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: { name: 'adv', namespace: 'imports', uid: 'u-1', generation: 1 }, status,
-  spec: { database: { secretRef: { name: 'pg-app' } }, source: { persistentVolumeClaim: { claimName: 'csv-data', path: 'adv.csv' }, maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
-    target: { table: 'advertisers', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 1, priority: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60 },
+  spec: importSpec({
+    database: { secretRef: { name: 'pg-app' } }, source: { persistentVolumeClaim: { claimName: 'csv-data', path: 'adv.csv' }, maxBytes: 10737418240, deadlineSeconds: 1800 },
+    target: { table: 'advertisers', key: ['id'] },
+  }),
 });
 
 test('an import whose pod cannot be scheduled says so in PodBlocked and a Warning Event, clears it once the pod runs, and names it if the Job fails', () => {

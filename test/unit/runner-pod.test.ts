@@ -16,6 +16,7 @@ import type { RunnerPodSettings } from '../../operator/pods/runner-pod.js';
 import { buildWorkerDeployment, type StressRun } from '../../operator/stress-run/worker-deployment.js';
 import { InvalidInputError } from '../../runners/shared/errors.js';
 import { validateSpec } from '../../runners/shared/spec-schema.js';
+import { importSpec } from './import-spec.js';
 
 const work = mkdtempSync(join(tmpdir(), 'bulkhead-runner-pod-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -23,9 +24,7 @@ const secret = { name: 'pg', form: 'uri' as const, url: 'postgres://u:p@db/app',
 
 const importCr = (runner?: RunnerPodOptions): CsvImport => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport', metadata: { name: 'adv', namespace: 'ns', uid: 'u-1', generation: 1 },
-  spec: { database: { secretRef: { name: 'pg' } }, source: { url: 'http://x/a.csv', maxBytes: 10737418240, deadlineSeconds: 1800 }, format: { header: true, delimiter: ',', quote: '"', nullString: '', encoding: 'UTF8' },
-    target: { table: 't', key: ['id'] }, merge: { strategy: 'upsert', chunkRows: 10, updateChangedOnly: true }, errors: { maxRejected: 0 }, connections: 1, priority: 0,
-    activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 60, ...(runner ? { runner } : {}) },
+  spec: importSpec(runner ? { runner } : {}),
 });
 const stressCr = (runner?: RunnerPodOptions): StressRun => ({
   apiVersion: 'bulkhead.dev/v1alpha1', kind: 'StressRun', metadata: { name: 'fleet', namespace: 'ns', uid: 'u-2', generation: 1 },
