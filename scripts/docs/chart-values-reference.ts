@@ -1,13 +1,9 @@
+import { validationOf, type FieldSchema } from './crd-reference.js';
 import { code, generatedBanner, markdownTable } from './markdown-table.js';
 
-/** The parts of charts/bulkhead/values.schema.json that the reference shows. */
-export interface ValueSchema {
+/** The parts of charts/bulkhead/values.schema.json that the reference shows: JSON Schema, as a CRD's is, plus refs. */
+export interface ValueSchema extends Omit<FieldSchema, 'type' | 'properties' | 'items'> {
   type?: string | string[];
-  description?: string;
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
   properties?: Record<string, ValueSchema>;
   items?: ValueSchema;
   $ref?: string;
@@ -62,10 +58,7 @@ function typeOf(node: ValueSchema): string {
 }
 
 function rules(node: ValueSchema): string {
-  const parts: string[] = [];
-  if (node.enum) parts.push(`one of ${node.enum.map((v) => code(JSON.stringify(v))).join(', ')}`);
-  if (node.minimum !== undefined) parts.push(`at least ${node.minimum}`);
-  if (node.maximum !== undefined) parts.push(`at most ${node.maximum}`);
-  if (node.pattern) parts.push(`matches ${code(node.pattern)}`);
+  // Only this node's own checks: its children have rows of their own.
+  const parts = validationOf({ ...node, type: undefined, properties: undefined, items: undefined });
   return parts.length > 0 ? `(${parts.join('; ')})` : '';
 }

@@ -110,10 +110,13 @@ function typeOf(schema: FieldSchema): string {
   return `${schema.type ?? 'any'}${schema.format ? ` (${schema.format})` : ''}`;
 }
 
-/** What the API server checks beyond the type: enums, bounds, patterns, list semantics and CEL rules with their messages. */
-function validationOf(schema: FieldSchema): string[] {
+/**
+ * What the API server checks beyond the type: enums, bounds, patterns, list semantics and CEL rules with their
+ * messages. The chart values reference reads the chart's values schema with it too.
+ */
+export function validationOf(schema: FieldSchema): string[] {
   const rules: string[] = [];
-  if (schema.enum) rules.push(`one of ${schema.enum.map((v) => code(String(v))).join(', ')}`);
+  if (schema.enum) rules.push(`one of ${schema.enum.map((v) => code(typeof v === 'string' && v !== '' ? v : JSON.stringify(v))).join(', ')}`);
   const bound = (name: string, min: number | undefined, max: number | undefined, exclusive = [false, false]): void => {
     if (min !== undefined && max !== undefined && !exclusive[0] && !exclusive[1]) rules.push(min === max ? `${name} ${min}` : `${name} ${min} to ${max}`);
     else {
