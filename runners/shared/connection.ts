@@ -44,9 +44,17 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Opens one connection. Failures name the server but never the password. */
+/**
+ * Opens one connection. Failures name the server but never the password.
+ *
+ * The client has an 'error' listener from birth. A backend terminated while its client is idle (or in the same
+ * socket read as the ReadyForQuery that ended startup or the last statement) emits 'error' with no query to fail,
+ * and an 'error' event without a listener crashes the process. Here the loss surfaces instead as the failure of
+ * the next statement; callers that want to react sooner add a listener of their own.
+ */
 export async function connect(settings: ConnectionSettings): Promise<pg.Client> {
   const client = new pg.Client(clientConfig(settings));
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (cause) {

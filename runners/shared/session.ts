@@ -21,9 +21,6 @@ export class Session {
     const client = await connect(settings);
     // A dead client socket makes the server abandon the statement within a second rather than at its end (PG 14+).
     await client.query("SET client_connection_check_interval = '1s'").catch(() => undefined);
-    // A connection lost between statements (a terminated backend sends its FATAL, then closes) is an 'error' event,
-    // which would crash the process before it writes its summary; the next query fails with it instead.
-    client.on('error', () => undefined);
     return new Session(client, stop, stopSignal);
   }
 

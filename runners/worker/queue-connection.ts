@@ -52,7 +52,7 @@ export class QueueConnection {
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
     const client = await connect(this.settings);
-    // An error on an idle client (the server terminated it) must not crash the process; the next query reconnects.
+    // The server terminated an idle connection: forget it now, so the next statement starts on a new one.
     client.on('error', () => {
       if (this.client === client) this.drop();
     });
