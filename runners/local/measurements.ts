@@ -1,18 +1,11 @@
 import type { ClaimTiming, UpdateTiming } from './timings-reader.js';
+import { latency, type Latency } from '../shared/latency.js';
 
 /** A stretch of the run: the baseline, an import phase, the cooldown. Times in epoch milliseconds. */
 export interface Window {
   name: string;
   start: number;
   end: number;
-}
-
-/** Latency percentiles of one kind of statement in a window, in milliseconds; undefined with no statement. */
-export interface Latency {
-  count: number;
-  p50: number | undefined;
-  p95: number | undefined;
-  p99: number | undefined;
 }
 
 /** What the workers did in one window. */
@@ -24,22 +17,6 @@ export interface WindowStats {
   /** Rows finished (completed, failed or handed back for a retry), per minute. */
   itemsPerMinute: number | undefined;
   items: number;
-}
-
-/** The q-quantile of ascending values, linearly interpolated between closest ranks (as numpy's default). */
-export function quantile(sorted: readonly number[], q: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const a = sorted[lo] ?? 0;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] ?? a;
-  return a + (b - a) * (pos - lo);
-}
-
-/** p50, p95 and p99 of durations. */
-export function latency(durations: number[]): Latency {
-  const sorted = [...durations].sort((x, y) => x - y);
-  return { count: sorted.length, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) };
 }
 
 /** Rows finished by a completion statement. */

@@ -1,4 +1,5 @@
-import { changePercent, timeSeries, windowStats, type Latency, type SeriesPoint, type WindowStats } from './measurements.js';
+import { changePercent, timeSeries, windowStats, type SeriesPoint, type WindowStats } from './measurements.js';
+import type { Latency } from '../shared/latency.js';
 import type { MeasuredRun } from './run-local.js';
 import type { ServerSample } from './server-sampler.js';
 import type { ChartWindow } from './chart.js';

@@ -1,4 +1,4 @@
-import type { Latency } from './measurements.js';
+import type { Latency } from '../shared/latency.js';
 import type { Report } from './report-data.js';
 
 type Row = Report['windows'][number];

@@ -16,6 +16,7 @@ import { releaseClaims } from './sql/release-claims.js';
 import { renewLeases } from './sql/renew-leases.js';
 import { queueActivity } from './sql/queue-activity.js';
 import { countNoun } from '../shared/count-noun.js';
+import { LatencySignals } from './latency-signals.js';
 
 /** What a worker needs from its surroundings. */
 export interface WorkerContext {
@@ -102,6 +103,7 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
     if (rows.length > 0) log.warn({ event: 'lease-expired', rows: rows.length }, `${countNoun(rows.length, 'row')} outlived their ${queue.leaseSeconds}s lease and were handed back`);
   };
   const progress = startProgress(log, config.progressIntervalMs, totals, inFlightTotal);
+  const signals = new LatencySignals(config.workerId, log);
 
   let failure: Error | undefined;
   const runLane = async (lane: Lane): Promise<void> => {
@@ -111,7 +113,9 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
       const claimStart = Date.now();
       const claimTimer = metrics.claimSeconds.startTimer();
       const { rows } = await lane.connection.query<ClaimedRow>(claimBatch(shape, queue, lane.owner, config.spec.processor.type === 'http'));
-      ctx.timings?.claim(claimStart, claimTimer(), rows.length);
+      const claimSeconds = claimTimer();
+      ctx.timings?.claim(claimStart, claimSeconds, rows.length);
+      signals.claim(claimSeconds * 1000);
       if (rows.length === 0) {
         if (config.drain && inFlightTotal() === 0 && (await drained(lane.connection, shape, config))) return;
         idleMs = Math.min(Math.max(idleMs * 2, 25), config.drain ? 500 : 2000);
@@ -128,9 +132,11 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
         const updateSeconds = updateTimer();
         const counts = count(statuses.map((r) => r.status), totals, metrics, queue.statuses);
         ctx.timings?.update(updateStart, updateSeconds, counts);
+        signals.completion(updateSeconds * 1000);
         outcomes.forEach((o) => lane.inFlight.delete(o.id));
         metrics.inFlight.set(inFlightTotal());
       }
+      await signals.publishIfDue(lane.connection);
     }
   };
 
@@ -139,8 +145,9 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
     metrics.inFlight.set(inFlightTotal());
     // The lane's connection is idle while the processor runs, so it renews the batch's lease meanwhile: a batch
     // that takes longer than leaseSeconds is not reclaimed by another worker while it is still being worked on.
+    // The latency signals ride along, so a worker whose batches are long still publishes them.
     const heartbeat = startHeartbeat(heartbeatEveryMs(queue.leaseSeconds), () =>
-      lane.connection.query(renewLeases(shape, queue, [lane.owner])).then(() => undefined, (err: unknown) =>
+      lane.connection.query(renewLeases(shape, queue, [lane.owner])).then(() => signals.publishIfDue(lane.connection), (err: unknown) =>
         log.warn({ event: 'renew-failed', err: describeError(err) }, 'could not renew the lease of the batch in flight')));
     const done = await Promise.all(rows.map((row) => limit(() => safely(processor, row, hardStop.signal)))).finally(heartbeat.stop);
     // Rows cut short by the end of the grace period were not really tried: they are not recorded, and the
@@ -164,6 +171,7 @@ export async function runWorker(ctx: WorkerContext, shape: QueueShape, totals: W
       await lanes[0]?.connection.query(releaseClaims(shape, queue, owners, [])).catch((err: Error) =>
         log.warn({ event: 'release-failed', err: err.message }, 'could not hand back unfinished claims; their lease will'));
     }
+    if (lanes[0]) await signals.retract(lanes[0].connection);
     await Promise.all(lanes.map((l) => l.connection.close()));
     progress.report();
   }

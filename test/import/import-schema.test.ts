@@ -184,7 +184,9 @@ test('a second role is refused with the exact GRANTs to run; once granted it imp
     assert.equal(refused.code, 2, refused.stderr);
     const t = ident(tenant.name);
     const grants = `GRANT USAGE, CREATE ON SCHEMA bulkhead TO ${t}; GRANT SELECT ON TABLE bulkhead.schema_migrations TO ${t}; ` +
-      `GRANT SELECT, INSERT, DELETE ON TABLE bulkhead.import_rejects TO ${t}; GRANT SELECT, INSERT, UPDATE ON TABLE bulkhead.import_progress TO ${t};`;
+      `GRANT SELECT, INSERT, DELETE ON TABLE bulkhead.import_rejects TO ${t}; GRANT SELECT, INSERT, UPDATE ON TABLE bulkhead.import_progress TO ${t}; ` +
+      `GRANT SELECT, INSERT, UPDATE ON TABLE bulkhead.import_control TO ${t}; GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE bulkhead.worker_signals TO ${t}; ` +
+      `GRANT EXECUTE ON FUNCTION bulkhead.worker_latency(real) TO ${t};`;
     assert.ok(refused.messages.includes(`role ${t} lacks privileges on schema bulkhead; nothing was staged or merged. ` +
       `Have its owner ${ident(owner.name)} or a superuser run: ${grants}`), refused.stderr);
     assert.ok(!refused.stderr.includes(new URL(tenant.url).password), 'the password is never printed');
@@ -208,6 +210,15 @@ test('a second role is refused with the exact GRANTs to run; once granted it imp
     await assert.rejects(asTenant.query('DROP TABLE bulkhead.left_behind_0123abcd_stage'), /must be owner/);
     const progress = (await asTenant.query('SELECT import, owner FROM bulkhead.import_progress')).rows;
     assert.deepEqual(progress, [{ import: 'local/shared-name', owner: tenant.name }]);
+
+    // Worker latency: each role sees and writes only its own rows, and reads everyone's only as aggregates.
+    const publish = "INSERT INTO bulkhead.worker_signals (worker, window_seconds, claims, claim_p95_ms, completions, completion_p95_ms) VALUES ($1, 3, $2, $3, $2, $3)";
+    await asOwner.query(publish, ['owner-pod', 10, 2]);
+    await asTenant.query(publish, ['tenant-pod', 30, 6]);
+    assert.deepEqual((await asTenant.query('SELECT worker FROM bulkhead.worker_signals')).rows, [{ worker: 'tenant-pod' }]);
+    assert.equal((await asTenant.query("UPDATE bulkhead.worker_signals SET claims = 0 WHERE worker = 'owner-pod'")).rowCount, 0, 'another role\'s row is out of reach');
+    const { rows: [seen] } = await asTenant.query<{ workers: number; claim_p95_ms: number }>('SELECT workers, claim_p95_ms FROM bulkhead.worker_latency(60)');
+    assert.deepEqual(seen, { workers: 2, claim_p95_ms: 5 }, 'the aggregate covers both roles\' workers, weighted by their statements');
   } finally {
     await asOwner.end();
     await asTenant.end();

@@ -2,7 +2,7 @@ import { ident } from '../ident.js';
 
 /** Privileges on one of bulkhead's objects that a run needs. */
 interface Grant {
-  kind: 'SCHEMA' | 'TABLE';
+  kind: 'SCHEMA' | 'TABLE' | 'FUNCTION';
   /** The object as written in SQL: fixed names, never user input. */
   object: string;
   privileges: readonly string[];
@@ -18,6 +18,10 @@ const TENANT_GRANTS: readonly Grant[] = [
   { kind: 'TABLE', object: 'bulkhead.schema_migrations', privileges: ['SELECT'] },
   { kind: 'TABLE', object: 'bulkhead.import_rejects', privileges: ['SELECT', 'INSERT', 'DELETE'] },
   { kind: 'TABLE', object: 'bulkhead.import_progress', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+  // Merge pacing: a paced import reads the workers' latency and its live control; workers publish their latency.
+  { kind: 'TABLE', object: 'bulkhead.import_control', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+  { kind: 'TABLE', object: 'bulkhead.worker_signals', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+  { kind: 'FUNCTION', object: 'bulkhead.worker_latency(real)', privileges: ['EXECUTE'] },
 ];
 
 /** The statements that give a role what a run needs, for a message to an administrator. */
