@@ -10,6 +10,7 @@ import { explainRefusal, type MergedBefore, type RefusalContext } from './merge-
 import { MergeRefusedError } from '../shared/errors.js';
 import { droppableIndexes, dropIndex, insertAll, lockTarget, mayRebuildIndexes, targetHasRows } from './sql/fast-path.js';
 import { countNoun } from '../shared/count-noun.js';
+import type { MergePacer } from './pacing/merge-pacer.js';
 
 /** Rows written by the merge. */
 export interface MergeCounts {
@@ -41,13 +42,16 @@ export interface MergeSettings extends MergeOptions {
  * chunkRows per transaction, so a crash loses at most the chunk in flight and a rerun converges (the merge is
  * idempotent: rows already merged come back as unchanged). onCommitted hears what is merged after each chunk.
  *
+ * The pacer sets each chunk's size and the pause after it (runners/import/pacing); a paced merge always goes in
+ * chunks, since the fast path's single transaction could not yield to anyone.
+ *
  * A row the target refuses (a constraint, a trigger: see data-error.ts) throws MergeRefusedError (exit 3), naming
  * its file line, once onCommitted has heard exactly what the chunks before it merged. Any other failure is thrown
  * as it is.
  */
 export async function mergeIntoTarget(
   session: Session, plan: ImportPlan, source: MergeSource, range: MergeRange, importId: string,
-  settings: MergeSettings, log: Logger, onCommitted: (done: number, counts: MergeCounts) => void,
+  settings: MergeSettings, pacer: MergePacer, log: Logger, onCommitted: (done: number, counts: MergeCounts) => void,
 ): Promise<MergeCounts> {
   const query = mergeChunk(plan, source, settings);
   const refusal: RefusalContext = { chunk: query, source, importId, file: settings.file };
@@ -56,7 +60,7 @@ export async function mergeIntoTarget(
     log.warn({ event: 'merge-refused', sqlState: err.code, constraint: err.constraint }, 'the target refused a row; finding its line');
     return new MergeRefusedError(await explainRefusal(session, refusal, from, to, err, before));
   };
-  if (range.rows > 0) {
+  if (range.rows > 0 && !pacer.paced) {
     let fast: number | undefined;
     try {
       fast = await loadEmptyTarget(session, plan, source, importId, settings.fastPathLockTimeoutMs, log);
@@ -70,12 +74,17 @@ export async function mergeIntoTarget(
       return merged;
     }
   }
-  await session.query(recordImportProgress(importId, 'merge', 0, range.rows));
-  for (let from = range.first - 1; from < range.last; from += settings.chunkRows) {
-    const to = Math.min(from + settings.chunkRows, range.last);
+  let done = 0;
+  const report = (pacing: object | undefined) => session.query(recordImportProgress(importId, 'merge', done, range.rows, pacing));
+  await report(undefined);
+  await pacer.beforeFirstChunk(report);
+  for (let from = range.first - 1; from < range.last;) {
+    const to = Math.min(from + pacer.chunkRows, range.last);
+    const started = performance.now();
     let rows: { inserted: string; updated: string }[];
+    let lockWaiters: number | undefined;
     try {
-      ({ rows } = await session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to, importId] }));
+      ({ result: { rows }, lockWaiters } = await pacer.runChunk(() => session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to, importId] })));
     } catch (err) {
       if (!isDataError(err)) throw err;
       const before = from < range.first ? 0 : Number((await session.query<{ rows: string }>(countMergedRows(source, from, importId))).rows[0]?.rows);
@@ -85,9 +94,11 @@ export async function mergeIntoTarget(
     }
     counts.inserted += Number(rows[0]?.inserted ?? 0);
     counts.updated += Number(rows[0]?.updated ?? 0);
-    const done = Math.min(range.rows, to - range.first + 1);
-    await session.query(recordImportProgress(importId, 'merge', done, range.rows));
+    done = Math.min(range.rows, to - range.first + 1);
     onCommitted(done, counts);
+    if (to < range.last) await pacer.afterChunk(to - from, (performance.now() - started) / 1000, lockWaiters, report);
+    else await report(pacer.status);
+    from = to;
   }
   counts.unchanged = range.rows - counts.inserted - counts.updated;
   return counts;

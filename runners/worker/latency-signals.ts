@@ -5,9 +5,9 @@ import { RollingSamples } from './rolling-samples.js';
 import { publishWorkerSignals, retractWorkerSignals } from './sql/worker-signals.js';
 
 /** Seconds of history each summary covers. */
-export const SIGNAL_WINDOW_SECONDS = 5;
+export const SIGNAL_WINDOW_SECONDS = 3;
 /** How often a summary is written. */
-const PUBLISH_EVERY_MS = 2000;
+const PUBLISH_EVERY_MS = 1000;
 /** After the bulkhead schema was missing or the role may not write to it, how long before trying again. */
 const RETRY_UNAVAILABLE_MS = 30_000;
 /** SQLSTATEs meaning the signals table cannot be written by this role (yet): missing schema, table, privilege. */
@@ -15,7 +15,7 @@ const UNAVAILABLE = new Set(['3F000', '42P01', '42501']);
 
 /**
  * The worker's half of merge pacing: every claim and completion statement's duration goes into a rolling window,
- * and every 2 s, on whichever lane's connection is free at that moment (after a completion, or in a long batch's
+ * and every second, on whichever lane's connection is free at that moment (after a completion, or in a long batch's
  * lease heartbeat), one upsert publishes the window's percentiles. No connection of its own, nothing when no
  * bulkhead schema is there: a paced import then simply sees no workers. Best effort: a failed publish is logged
  * and tried again later, and never stops the worker.

@@ -46,7 +46,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     // Merge pacing (runners/import/pacing). Workers publish a rolling latency summary, one row per worker process,
-    // every 2 s; a paced import reads it across every role through worker_latency(), which returns aggregates only,
+    // every second; a paced import reads it across every role through worker_latency(), which returns aggregates only,
     // so a tenant learns how loaded the server is, not whose workers run there. The table's RLS is not FORCEd: the
     // function runs as the schema owner and must see every row; other roles see and write only their own.
     // import_control carries live control from the operator to a running import (pause, pacing fields), and
@@ -63,7 +63,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE POLICY own_rows ON bulkhead.worker_signals USING (owner = current_user) WITH CHECK (owner = current_user);
       CREATE FUNCTION bulkhead.worker_latency(within_seconds real)
         RETURNS TABLE (workers int, claims bigint, claim_p50_ms real, claim_p95_ms real, claim_p99_ms real,
-                       completions bigint, completion_p50_ms real, completion_p95_ms real, completion_p99_ms real)
+                       completions bigint, completion_p50_ms real, completion_p95_ms real, completion_p99_ms real,
+                       as_of timestamptz)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
           SELECT count(*)::int, sum(claims)::bigint,
                  (sum(claim_p50_ms * claims) / nullif(sum(claims), 0))::real,
@@ -72,7 +73,8 @@ export const MIGRATIONS: readonly Migration[] = [
                  sum(completions)::bigint,
                  (sum(completion_p50_ms * completions) / nullif(sum(completions), 0))::real,
                  (sum(completion_p95_ms * completions) / nullif(sum(completions), 0))::real,
-                 (sum(completion_p99_ms * completions) / nullif(sum(completions), 0))::real
+                 (sum(completion_p99_ms * completions) / nullif(sum(completions), 0))::real,
+                 max(updated_at)
           FROM bulkhead.worker_signals WHERE updated_at > now() - make_interval(secs => within_seconds) $$;
       CREATE TABLE bulkhead.import_control (
         owner text NOT NULL DEFAULT current_user, import text NOT NULL, paused boolean NOT NULL DEFAULT false,

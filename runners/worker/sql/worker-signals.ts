@@ -3,7 +3,7 @@ import type { Latency } from '../../shared/latency.js';
 
 /**
  * This worker process's rolling latency summary, one row per process and role (owner defaults to current_user;
- * see migration 3 in runners/shared/bulkhead-schema/migrations.ts). About 100 bytes every 2 s per process.
+ * see migration 3 in runners/shared/bulkhead-schema/migrations.ts). About 100 bytes a second per process.
  */
 export function publishWorkerSignals(worker: string, windowSeconds: number, claims: Latency, completions: Latency): SqlQuery {
   return {
