@@ -60,6 +60,11 @@ export async function mergeIntoTarget(
     log.warn({ event: 'merge-refused', sqlState: err.code, constraint: err.constraint }, 'the target refused a row; finding its line');
     return new MergeRefusedError(await explainRefusal(session, refusal, from, to, err, before));
   };
+  let done = 0;
+  const report = (pacing: object | undefined) => session.query(recordImportProgress(importId, 'merge', done, range.rows, pacing));
+  // The live control first: a pause holds even the fast path, and pacing added since the start turns it off.
+  await report(undefined);
+  await pacer.beforeFirstChunk(report);
   if (range.rows > 0 && !pacer.paced) {
     let fast: number | undefined;
     try {
@@ -74,10 +79,6 @@ export async function mergeIntoTarget(
       return merged;
     }
   }
-  let done = 0;
-  const report = (pacing: object | undefined) => session.query(recordImportProgress(importId, 'merge', done, range.rows, pacing));
-  await report(undefined);
-  await pacer.beforeFirstChunk(report);
   for (let from = range.first - 1; from < range.last;) {
     const to = Math.min(from + pacer.chunkRows, range.last);
     const started = performance.now();

@@ -9,7 +9,7 @@ export const SIGNAL_WINDOW_SECONDS = 3;
 /** How often a summary is written. */
 const PUBLISH_EVERY_MS = 1000;
 /** After the bulkhead schema was missing or the role may not write to it, how long before trying again. */
-const RETRY_UNAVAILABLE_MS = 30_000;
+const RETRY_UNAVAILABLE_MS = 5000;
 /** SQLSTATEs meaning the signals table cannot be written by this role (yet): missing schema, table, privilege. */
 const UNAVAILABLE = new Set(['3F000', '42P01', '42501']);
 
@@ -66,6 +66,6 @@ export class LatencySignals {
     if (this.warned) return;
     this.warned = true;
     this.log.info({ event: 'signals-unavailable', err: describeError(err) },
-      'cannot publish latency signals for merge pacing (the bulkhead schema is missing, or this role may not write bulkhead.worker_signals); trying again every 30 s');
+      'cannot publish latency signals for merge pacing (the bulkhead schema is missing, or this role may not write bulkhead.worker_signals); trying again every 5 s');
   }
 }
