@@ -93,7 +93,7 @@ export async function runImport(ctx: ImportContext, summary: ImportSummary): Pro
     const layout = stageLayout(plan, header.length, typedStaging);
 
     const pacer = new MergePacer(session, importId, spec.merge.pacing, spec.merge.chunkRows,
-      await workersBaseline(session, importId, spec.merge.pacing, log, ctx.stop), log, ctx.stop);
+      await workersBaseline(session, importId, spec.merge.pacing, log, ctx.stop), log, ctx.stop, (status) => metrics.setPacing(status));
 
     progress.enter('copy');
     await session.query(clearRejects(importId));

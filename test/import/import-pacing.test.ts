@@ -12,6 +12,7 @@ import { testDatabase } from '../harness/test-database.js';
 import { importSummary, runImport, scratchDir, writeCsv, csvImportManifest } from './import-fixtures.js';
 import { createQueue, runWorker, stressRunManifest } from '../worker/worker-fixtures.js';
 import type { CliResult } from '../harness/run-cli.js';
+import { freePort } from '../../runners/shared/embedded-postgres.js';
 
 const db = await testDatabase(import.meta.url);
 const dir = scratchDir();
@@ -49,9 +50,9 @@ async function paceTarget(table: string, rows: number): Promise<string> {
   return writeCsv(dir, `${table}.csv`, `id,v\n${Array.from({ length: rows }, (_, i) => `${i + 1},${i + 1}`).join('\n')}\n`);
 }
 
-function startImport(name: string, table: string, file: string, merge: Record<string, unknown>): Promise<CliResult> {
+function startImport(name: string, table: string, file: string, merge: Record<string, unknown>, extra: string[] = []): Promise<CliResult> {
   const manifest = csvImportManifest(dir, name, { target: { table, key: ['id'] }, merge });
-  return runImport(db.url, ['--manifest', manifest, '--file', file]);
+  return runImport(db.url, ['--manifest', manifest, '--file', file, ...extra]);
 }
 
 /** Asserts a paced run finished with every row changed. */
@@ -134,8 +135,12 @@ test('a pause in import_control holds the merge between chunks with no lock on t
   const file = await paceTarget('paced_control', rows);
   const name = 'paced-control';
   await db.pool.query('INSERT INTO bulkhead.import_control (import, paused) VALUES ($1, true) ON CONFLICT (owner, import) DO UPDATE SET paused = true, pacing = NULL', [`local/${name}`]);
-  const importing = startImport(name, 'paced_control', file, { chunkRows: 1000 });
+  const port = await freePort();
+  const importing = startImport(name, 'paced_control', file, { chunkRows: 1000 }, ['--metrics-port', String(port)]);
   await waitForPacing(name, (p) => p.state === 'Paused', 'Paused');
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(metrics, /^bulkhead_import_pacing_state\{state="Paused"\} 1$/m);
+  assert.match(metrics, /^bulkhead_import_pacing_state\{state="Running"\} 0$/m);
   await sleep(1500);
   const { rows: [held] } = await db.pool.query<{ done: number; locks: number; changed: number }>(`SELECT
       (SELECT rows_done::int FROM bulkhead.import_progress WHERE import = $1) AS done,

@@ -54,6 +54,7 @@ export class MergePacer {
     private readonly baseline: WorkerLatency,
     private readonly log: Logger,
     private readonly stop: AbortSignal,
+    private readonly observe: (status: PacingStatus | undefined) => void = () => undefined,
   ) {
     this.spec = specPacing;
     this.pace = specPacing ? initialPace(specPacing, maxChunkRows) : unpaced(maxChunkRows);
@@ -103,9 +104,15 @@ export class MergePacer {
     } else {
       this.status = undefined;
     }
-    await report(this.status);
+    await this.publish(report, this.status);
     if (this.pace.pauseMs > 0) await sleepUnlessStopped(this.pace.pauseMs, this.stop);
     await this.waitWhilePaused(read, report);
+  }
+
+  /** Tells the metrics, then the progress row, what the pacing is now. */
+  private async publish(report: ReportPacing, status: PacingStatus | undefined): Promise<void> {
+    this.observe(status);
+    await report(status);
   }
 
   private statusOf(rowsPerSecond: number): PacingStatus {
@@ -117,14 +124,14 @@ export class MergePacer {
     let read = first;
     if (!read.control?.paused) return;
     this.log.info({ event: 'paused' }, 'paused by bulkhead.dev/paused: the merge waits between chunks, holding no lock');
-    await report({ state: 'Paused', rowsPerSecond: 0, chunkRows: this.pace.chunkRows, pauseMilliseconds: 0 });
+    await this.publish(report, { state: 'Paused', rowsPerSecond: 0, chunkRows: this.pace.chunkRows, pauseMilliseconds: 0 });
     while (read.control?.paused && !this.stop.aborted) {
       await sleepUnlessStopped(PAUSED_POLL_MS, this.stop);
       read = await this.readControl();
     }
     this.log.info({ event: 'resumed' }, 'resumed');
     this.status = this.spec ? this.statusOf(0) : undefined;
-    await report(this.status);
+    await this.publish(report, this.status);
   }
 
   /**
