@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../shared/errors.js';
 import { numberFlag } from '../shared/number-flag.js';
 import { declareDatabaseUrlFlags, resolveDatabaseUrl, type DatabaseUrlFlags } from '../shared/database-url.js';
+import { checkAgainstSchema } from '../shared/spec-schema.js';
+import { pacingSchema } from '../import/pacing/pacing-schema.js';
 
 /** The flags of `bulkhead local`, as commander parses them. */
 export interface LocalFlags extends DatabaseUrlFlags {
@@ -11,6 +13,8 @@ export interface LocalFlags extends DatabaseUrlFlags {
   cooldownSeconds?: string;
   reportDir?: string;
   maxConnections?: string;
+  comparePacing?: boolean;
+  pacing?: string;
 }
 
 /** Everything `bulkhead local` needs, built once at start-up. */
@@ -31,6 +35,10 @@ export interface LocalConfig {
   maxConnections: number;
   /** Live progress bars on a terminal; plain log lines otherwise. */
   interactive: boolean;
+  /** Run the timeline twice, merge pacing off and then on, and compare the two. */
+  comparePacing: boolean;
+  /** spec.merge.pacing for the paced timeline, as given with --pacing (checked against the CRD, not defaulted). */
+  pacing: Record<string, unknown> | undefined;
 }
 
 /** The default CSV size: an import of about 20 s on 2 cores, so the whole default scenario takes about a minute. */
@@ -43,7 +51,27 @@ export function declareLocalFlags(cmd: Command): Command {
     .option('--baseline-seconds <n>', 'seconds the workers run alone before the import starts', '15')
     .option('--cooldown-seconds <n>', 'seconds the workers run on after the import ends', '10')
     .option('--report-dir <dir>', 'where the report goes (default reports/<timestamp>)')
-    .option('--max-connections <n>', 'max_connections of the embedded PostgreSQL (default 40); not with --database-url');
+    .option('--max-connections <n>', 'max_connections of the embedded PostgreSQL (default 40); not with --database-url')
+    .option('--compare-pacing', 'run the timeline twice, merge pacing off and then on (from a fresh target and queue each time), and compare them in one report')
+    .option('--pacing <json>', `the CsvImport's spec.merge.pacing for the paced timeline, as JSON (with --compare-pacing, default ${JSON.stringify(DEFAULT_COMPARE_PACING)}); alone, one paced timeline`);
+}
+
+/** The pacing --compare-pacing turns on, unless --pacing or the manifest says otherwise: issue 13's goal of +25%. */
+export const DEFAULT_COMPARE_PACING = { maxWorkerLatencyIncreasePercent: 25 };
+
+/** --pacing: JSON that the CRD's spec.merge.pacing schema accepts, with the API server's messages otherwise. */
+function pacingFlag(value: string | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (cause) {
+    throw new InvalidInputError(`--pacing: expected JSON such as '${JSON.stringify(DEFAULT_COMPARE_PACING)}', got "${value}"`, { cause });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInputError(`--pacing: expected a JSON object, got "${value}"`);
+  const { problems } = checkAgainstSchema(pacingSchema(), parsed, 'spec.merge.pacing');
+  if (problems.length > 0) throw new InvalidInputError(`--pacing is not a valid spec.merge.pacing:\n  ${problems.join('\n  ')}`);
+  return parsed as Record<string, unknown>;
 }
 
 /** Builds the one configuration of `bulkhead local` from its arguments and flags. */
@@ -64,5 +92,7 @@ export function buildLocalConfig(paths: string[], flags: LocalFlags, now = new D
     reportDir: flags.reportDir ?? join('reports', stamp),
     maxConnections: maxConnections ?? 40,
     interactive: process.stdout.isTTY === true,
+    comparePacing: flags.comparePacing === true,
+    pacing: pacingFlag(flags.pacing),
   };
 }

@@ -9,6 +9,7 @@ import { buildReport } from './report-data.js';
 import { writeReport } from './report-writer.js';
 import { runLocal } from './run-local.js';
 import { loadScenario } from './scenario.js';
+import { timelinePlans } from './timeline-plans.js';
 
 /**
  * `bulkhead local`: validates the manifests, opens a server, runs the timeline, writes the report, and returns
@@ -19,23 +20,25 @@ export async function localMain(paths: string[], flags: LocalFlags, argv: string
   const log = createLogger('local');
   const config = buildLocalConfig(paths, flags);
   const scenario = loadScenario(config.paths);
+  const plans = timelinePlans(config, scenario.imports[0]);
   const display = createDisplay(config.interactive);
   const say = (line: string): void => display.note(line);
   // A first Ctrl-C stops the run and still writes the report; a second one, or a minute later, exits at once.
   const stop = listenForStop(60_000);
   const database = await openLocalDatabase(config.databaseUrl, config.maxConnections, say);
   try {
-    const run = await runLocal({ config, scenario, databaseUrl: database.url, stop: stop.signal, display });
+    const runs = await runLocal({ config, scenario, databaseUrl: database.url, stop: stop.signal, display }, plans);
     display.stop();
-    const server = { embedded: database.embedded, url: redactUrl(database.url), maxConnections: run.budget?.capacity.maxConnections };
-    const files = await writeReport(config.reportDir, buildReport(run, server, `bulkhead local ${redactArgs(argv).join(' ')}`));
+    const server = { embedded: database.embedded, url: redactUrl(database.url), maxConnections: runs[0]?.budget?.capacity.maxConnections };
+    const files = await writeReport(config.reportDir, buildReport(runs, server, `bulkhead local ${redactArgs(argv).join(' ')}`));
     process.stdout.write(`report: ${files.join(', ')}\n`);
-    if (run.failure) {
-      log.error({ event: 'failed' }, run.failure);
+    const failure = runs.find((r) => r.failure)?.failure;
+    if (failure) {
+      log.error({ event: 'failed' }, failure);
       return 1;
     }
-    if (run.interrupted) return stop.received() === 'SIGINT' ? 130 : 143;
-    return run.import?.exit !== undefined && run.import.exit !== 'exit 0' ? 1 : 0;
+    if (runs.some((r) => r.interrupted) || stop.signal.aborted) return stop.received() === 'SIGINT' ? 130 : 143;
+    return runs.some((r) => r.import?.exit !== undefined && r.import.exit !== 'exit 0') ? 1 : 0;
   } catch (err) {
     display.stop();
     log.error({ event: 'failed' }, describeError(err));

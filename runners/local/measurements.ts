@@ -58,16 +58,22 @@ export interface SeriesPoint {
   itemsPerMinute: number;
   claimP50: number | undefined;
   claimP95: number | undefined;
+  /** The completion UPDATE's, which the merge slows most. */
+  updateP50: number | undefined;
+  updateP95: number | undefined;
 }
 
-/** Throughput and claim latency in buckets of `bucketMs`, from `start` to `end`. */
+/** Throughput and claim and completion latency in buckets of `bucketMs`, from `start` to `end`. */
 export function timeSeries(start: number, end: number, bucketMs: number, claims: readonly ClaimTiming[], updates: readonly UpdateTiming[]): SeriesPoint[] {
   const points: SeriesPoint[] = [];
   for (let b = start; b < end; b += bucketMs) {
     const w = { name: '', start: b, end: Math.min(end, b + bucketMs) };
     if (w.end - w.start < bucketMs / 2) break;
     const s = windowStats(w, claims, updates);
-    points.push({ t: Math.round((b - start) / 100) / 10, itemsPerMinute: s.itemsPerMinute ?? 0, claimP50: s.claim.p50, claimP95: s.claim.p95 });
+    points.push({
+      t: Math.round((b - start) / 100) / 10, itemsPerMinute: s.itemsPerMinute ?? 0,
+      claimP50: s.claim.p50, claimP95: s.claim.p95, updateP50: s.update.p50, updateP95: s.update.p95,
+    });
   }
   return points;
 }

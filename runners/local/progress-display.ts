@@ -5,8 +5,12 @@ export interface LiveStatus {
   elapsedSeconds: number;
   /** The current window: baseline, waiting, validate, copy, check, dedupe, merge, cooldown. */
   window: string;
-  import: { phase: string; rows: number; totalRows: number | undefined; rowsPerSecond: number } | undefined;
-  workers: { running: number; wanted: number; itemsPerSecond: number; claimP95Ms: number | undefined };
+  /**
+   * pacing: the merge pacing's state (Running, Throttled, AtFloor) when the merge is paced. ended: the import has
+   * exited, and rows is its final count (the summary's), not its last progress record.
+   */
+  import: { phase: string; rows: number; totalRows: number | undefined; rowsPerSecond: number; pacing: string | undefined; ended: boolean } | undefined;
+  workers: { running: number; wanted: number; itemsPerSecond: number; claimP95Ms: number | undefined; completionP95Ms: number | undefined };
   connections: { bulkhead: number; capacity: number; clients: number; maxConnections: number };
   lockWaits: { now: number; peak: number; longestSeconds: number };
 }
@@ -25,6 +29,19 @@ export function createDisplay(interactive: boolean): ProgressDisplay {
 }
 
 const fmt = (n: number | undefined, digits = 1): string => (n === undefined ? '-' : n.toFixed(digits));
+const int = (n: number): string => n.toLocaleString('en-US');
+
+/** The import's line: its phase and rows (of the total, when known), and the merge pacing's state. */
+function importText(i: NonNullable<LiveStatus['import']>): string {
+  const rows = `${int(i.rows)}${i.totalRows === undefined ? '' : ` of ${int(i.totalRows)}`} rows`;
+  const rate = i.phase === 'done' ? '' : `, ${int(i.rowsPerSecond)} rows/s`;
+  return `${i.phase}: ${rows}${rate}${i.pacing && i.phase === 'merge' ? `, pacing ${i.pacing}` : ''}`;
+}
+
+/** The workers' line: throughput, how many run, and the p95 of their two statements over the last 5 s. */
+function workersText(w: LiveStatus['workers']): string {
+  return `${w.itemsPerSecond} items/s, ${w.running} of ${w.wanted} workers, p95 claim ${fmt(w.claimP95Ms)} ms, completion ${fmt(w.completionP95Ms)} ms`;
+}
 
 /** The bars of a running timeline. */
 interface Bars {
@@ -65,13 +82,11 @@ class BarDisplay implements ProgressDisplay {
     if (s.import) {
       const total = s.import.totalRows ?? Math.max(1, s.import.rows);
       b.importBar.setTotal(total);
-      b.importBar.update(Math.min(total, s.import.rows), { text: `${s.import.phase}: ${s.import.rows} rows, ${s.import.rowsPerSecond} rows/s` });
-    }
+      b.importBar.update(Math.min(total, s.import.rows), { text: importText(s.import) });
+    } else b.importBar.update(0, { text: 'waits for the baseline' });
     this.peakItems = Math.max(this.peakItems, s.workers.itemsPerSecond);
     b.workerBar.setTotal(this.peakItems);
-    b.workerBar.update(s.workers.itemsPerSecond, {
-      text: `${s.workers.itemsPerSecond} items/s, ${s.workers.running} of ${s.workers.wanted} workers, claim p95 ${fmt(s.workers.claimP95Ms)} ms`,
-    });
+    b.workerBar.update(s.workers.itemsPerSecond, { text: workersText(s.workers) });
     b.connectionBar.setTotal(Math.max(1, s.connections.capacity));
     b.connectionBar.update(s.connections.bulkhead, {
       text: `${s.connections.bulkhead} of a budget of ${s.connections.capacity}; ${s.connections.clients} of max_connections ${s.connections.maxConnections} in use`,
@@ -90,16 +105,20 @@ class BarDisplay implements ProgressDisplay {
   }
 }
 
-/** One plain line every 5 s, for logs and CI. */
+/** One plain line every 5 s, and one as soon as the window changes or the import ends, for logs and CI. */
 class LineDisplay implements ProgressDisplay {
   private lastAt = -Infinity;
+  private lastKey = '';
 
   update(s: LiveStatus): void {
-    if (s.elapsedSeconds - this.lastAt < 5) return;
-    this.lastAt = s.elapsedSeconds;
-    const imp = s.import ? ` | import ${s.import.phase} ${s.import.rows} rows ${s.import.rowsPerSecond} rows/s` : '';
-    this.note(`[${Math.round(s.elapsedSeconds)} s] ${s.window}${imp} | workers ${s.workers.running}/${s.workers.wanted} ` +
-      `${s.workers.itemsPerSecond} items/s claim p95 ${fmt(s.workers.claimP95Ms)} ms | connections ${s.connections.bulkhead}/${s.connections.capacity} ` +
+    // Wall-clock time: elapsedSeconds starts again at 0 with each timeline of --compare-pacing.
+    const now = Date.now();
+    const key = `${s.window} ${s.import?.ended ?? false}`;
+    if (now - this.lastAt < 5000 && key === this.lastKey) return;
+    this.lastAt = now;
+    this.lastKey = key;
+    const imp = s.import ? ` | import ${importText(s.import)}` : '';
+    this.note(`[${Math.round(s.elapsedSeconds)} s] ${s.window}${imp} | workers ${workersText(s.workers)} | connections ${s.connections.bulkhead}/${s.connections.capacity} ` +
       `(server ${s.connections.clients}/${s.connections.maxConnections}) | lock waits ${s.lockWaits.now} (max ${s.lockWaits.peak})`);
   }
 

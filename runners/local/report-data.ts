@@ -3,15 +3,26 @@ import type { Latency } from '../shared/latency.js';
 import type { MeasuredRun } from './run-local.js';
 import type { ServerSample } from './server-sampler.js';
 import type { ChartWindow } from './chart.js';
+import { comparePacing, pacingReport, type PacingComparison, type PacingReport } from './report-pacing.js';
 
-/** report.json: the measured table, the run's facts, and the raw series. Times are seconds from the start. */
+/** report.json: one timeline, or two with --compare-pacing and their comparison. */
 export interface Report {
+  startedAt: string;
+  command: string;
+  server: { embedded: boolean; url: string; maxConnections: number | undefined };
+  timelines: TimelineReport[];
+  /** With --compare-pacing, once both timelines ran: the merge of each against its baseline, and the goal. */
+  comparison: PacingComparison | undefined;
+}
+
+/** One timeline: the measured table, the run's facts, and the raw series. Times are seconds from its start. */
+export interface TimelineReport {
+  /** 'pacing off' or 'pacing on' with --compare-pacing. */
+  label: string | undefined;
   startedAt: string;
   seconds: number;
   interrupted: boolean;
   failure: string | undefined;
-  command: string;
-  server: { embedded: boolean; url: string; maxConnections: number | undefined };
   /** One row per window in timeline order, with the change from the baseline. */
   windows: (WindowStats & { start: number; end: number; change: Change | undefined })[];
   /** The import's phases in seconds, as the runner logged them, and its summary line. */
@@ -23,6 +34,8 @@ export interface Report {
     peakClients: number; peakBulkhead: number; peakImport: number; peakWorkers: number;
   };
   lockWaits: { samplesWithWaits: number; samples: number; peakWaiting: number; longestSeconds: number; waiters: string[] };
+  /** The merge pacing the import ran with and what it did; undefined when unpaced. */
+  pacing: PacingReport | undefined;
   series: {
     /** Buckets of 1 s or more (about 120 over the run). */
     throughput: SeriesPoint[];
@@ -59,8 +72,18 @@ function change(w: WindowStats, base: WindowStats): Change {
   };
 }
 
-/** Turns what a run measured into the report's numbers. */
-export function buildReport(run: MeasuredRun, server: Report['server'], command: string): Report {
+/** Turns what the timelines measured into the report's numbers. */
+export function buildReport(runs: MeasuredRun[], server: Report['server'], command: string): Report {
+  const timelines = runs.map(timelineReport);
+  const [off, on] = timelines;
+  return {
+    startedAt: timelines[0]?.startedAt ?? new Date().toISOString(), command, server, timelines,
+    comparison: off && on ? comparePacing(off, on) : undefined,
+  };
+}
+
+/** One timeline's numbers. */
+function timelineReport(run: MeasuredRun): TimelineReport {
   const rel = (at: number): number => Math.round((at - run.startedAt) / 100) / 10;
   // An import admitted at once leaves a waiting window of a few milliseconds: not worth a row.
   const stats = run.windows.filter((w) => w.name !== 'waiting' || w.end - w.start >= 100).map((w) => ({ ...windowStats(w, run.claims, run.updates), start: rel(w.start), end: rel(w.end) }));
@@ -68,15 +91,15 @@ export function buildReport(run: MeasuredRun, server: Report['server'], command:
   const sum = (k: 'completed' | 'failed' | 'retried'): number => run.updates.reduce((n, u) => n + u[k], 0);
   const s = run.samples;
   const capacity = run.budget?.capacity;
+  const windows = stats.map((w) => ({ ...w, change: base && w.start > base.start ? change(w, base) : undefined }));
   return {
+    label: run.label,
     startedAt: new Date(run.startedAt).toISOString(),
     seconds: rel(run.endedAt),
     interrupted: run.interrupted,
     failure: run.failure,
-    command,
-    server,
     // Only what came after the baseline is compared with it; start-up is warm-up.
-    windows: stats.map((w) => ({ ...w, change: base && w.start > base.start ? change(w, base) : undefined })),
+    windows,
     import: run.import && {
       ...run.import,
       waitedSeconds: run.import.admittedAt !== undefined && run.import.appliedAt !== undefined ? (run.import.admittedAt - run.import.appliedAt) / 1000 : undefined,
@@ -97,6 +120,7 @@ export function buildReport(run: MeasuredRun, server: Report['server'], command:
       longestSeconds: Math.max(0, ...s.map((x) => x.longestLockWait)),
       waiters: [...new Set(s.flatMap((x) => x.lockWaiters))],
     },
+    pacing: run.pacing && pacingReport(run),
     series: {
       throughput: timeSeries(run.startedAt, run.endedAt, bucketMs(run), run.claims, run.updates),
       samples: s.map(({ at, ...rest }) => ({ t: rel(at), ...rest })),
@@ -107,6 +131,6 @@ export function buildReport(run: MeasuredRun, server: Report['server'], command:
 }
 
 /** The import's windows, for the chart's shading; the baseline and the cooldown are left out. */
-export function importPhases(report: Report): ChartWindow[] {
+export function importPhases(report: TimelineReport): ChartWindow[] {
   return report.windows.filter((w) => !['startup', 'baseline', 'cooldown'].includes(w.name)).map((w) => ({ name: w.name, start: w.start, end: w.end }));
 }

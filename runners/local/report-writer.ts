@@ -10,10 +10,12 @@ export async function writeReport(dir: string, report: Report): Promise<string[]
   const files = [join(dir, 'report.json'), join(dir, 'report.md'), join(dir, 'chart.svg'), join(dir, 'chart.png')];
   await writeFile(files[0] as string, `${JSON.stringify(report, null, 1)}\n`);
   await writeFile(files[1] as string, reportMarkdown(report));
-  const imp = report.import;
+  const first = report.timelines[0];
+  const imp = first?.import;
   const title = imp ? `Queue workers while ${imp.rows === undefined ? 'a CSV' : `${imp.rows.toLocaleString('en-US')} rows`} merge into ${imp.table}` : 'Queue workers';
-  const subtitle = `${report.stressRuns.map((s) => `${s.granted} workers on ${s.table}`).join(', ')}; bulkhead local, ${report.startedAt.slice(0, 10)}`;
-  const { svg, png } = await renderChart({ title, subtitle, series: report.series.throughput, phases: importPhases(report), seconds: report.seconds });
+  const subtitle = `${(first?.stressRuns ?? []).map((s) => `${s.granted} workers on ${s.table}`).join(', ')}; bulkhead local, ${report.startedAt.slice(0, 10)}`;
+  const timelines = report.timelines.map((t) => ({ label: t.label, series: t.series.throughput, phases: importPhases(t), seconds: t.seconds }));
+  const { svg, png } = await renderChart({ title, subtitle, timelines });
   await writeFile(files[2] as string, svg);
   await writeFile(files[3] as string, png);
   return files;

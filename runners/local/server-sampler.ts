@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import type { PacingStatus } from '../import/pacing/merge-pacer.js';
 import { sampleServer } from './sql/sample-server.js';
+import { readImportPacing } from './sql/read-import-pacing.js';
 
 /** One look at the server (see sql/sample-server.ts). */
 export interface ServerSample {
@@ -13,12 +15,16 @@ export interface ServerSample {
   lockWaiters: string[];
   /** Seconds of the longest lock wait in progress. */
   longestLockWait: number;
+  /** The merge pacing the import last reported, while its merge is paced. */
+  pacing: PacingStatus | undefined;
 }
 
 /** The application names of a run's runners, by role. */
 export interface RunApplications {
   import: string[];
   worker: string[];
+  /** The import's id in bulkhead.import_progress (namespace/name), when the scenario has one. */
+  importId: string | undefined;
 }
 
 /** Takes one sample on the given connection. */
@@ -30,5 +36,13 @@ export async function takeSample(client: pg.Client, applications: RunApplication
   return {
     at, clients: r.clients, importConnections: r.import, workerConnections: r.worker,
     lockWaiting: r.lock_waiting, lockWaiters: r.lock_waiters, longestLockWait: Math.round(r.longest_lock_wait * 1000) / 1000,
+    pacing: applications.importId === undefined ? undefined : await mergePacing(client, applications.importId),
   };
+}
+
+/** The pacing while the import's progress says merge; a finished run's row keeps its last pacing, not wanted here. */
+async function mergePacing(client: pg.Client, importId: string): Promise<PacingStatus | undefined> {
+  const { rows } = await client.query<{ phase: string; pacing: PacingStatus | null }>(readImportPacing(importId));
+  const row = rows[0];
+  return row?.phase === 'merge' && row.pacing ? row.pacing : undefined;
 }

@@ -16,14 +16,14 @@ const dir = scratchDir();
 const seed = fileURLToPath(new URL('../../../examples/seed-scenario/', import.meta.url));
 
 /** A small scenario: the seed's two tables, 2,000 existing advertisers, and two manifests. */
-function writeScenario(name: string, stressRun: Record<string, unknown>, withImport: boolean): string[] {
+function writeScenario(name: string, stressRun: Record<string, unknown>, withImport: boolean, importSpec: Record<string, unknown> = {}): string[] {
   const sql = writeCsv(dir, `${name}-rows.sql`, `INSERT INTO advertisers (advertiser_id, advertiser_name)
     SELECT g, 'existing ' || g FROM generate_series(1, 2000) g ON CONFLICT DO NOTHING;`);
   const runs = writeCsv(dir, `${name}-stressrun.yaml`, stringify({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'StressRun', metadata: { name }, spec: stressRun }));
   const imp = writeCsv(dir, `${name}-import.yaml`, stringify({
     apiVersion: 'bulkhead.dev/v1alpha1', kind: 'CsvImport',
     metadata: { name: `${name}-advertisers`, annotations: { 'bulkhead.dev/local-generate-csv': 'advertisers' } },
-    spec: { source: { path: 'generated.csv' }, target: { table: 'advertisers', key: ['advertiser_id'] }, merge: { chunkRows: 1000 } },
+    spec: { source: { path: 'generated.csv' }, target: { table: 'advertisers', key: ['advertiser_id'] }, merge: { chunkRows: 1000 }, ...importSpec },
   }));
   return [join(seed, 'advertisers-table.sql'), join(seed, 'creatives-table.sql'), sql, runs, ...(withImport ? [imp] : [])];
 }
@@ -34,17 +34,28 @@ const workers = (n: number) => ({
   workers: n,
 });
 
-interface ReportJson {
-  windows: { name: string; seconds: number; claim: { count: number } }[];
+interface TimelineJson {
+  label: string | undefined;
+  windows: { name: string; seconds: number; claim: { count: number }; update: { count: number } }[];
   totals: { completed: number; failed: number; retried: number; items: number };
   connections: { capacity: number; peakBulkhead: number; peakWorkers: number; peakImport: number };
   stressRuns: { wanted: number; granted: number; peakRunning: number; queueAfter: Record<string, number> }[];
-  import: { summary: { rowsInserted: number } } | undefined;
+  import: { summary: { rowsInserted: number }; finalRows: number } | undefined;
+  pacing: { spec: Record<string, unknown>; stateSeconds: Record<string, number> } | undefined;
   interrupted: boolean;
 }
 
-function readReport(reportDir: string): ReportJson {
-  return JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as ReportJson;
+interface ReportJson {
+  timelines: TimelineJson[];
+  comparison: { mergeSeconds: { off: number; on: number; ratio: number }; met: boolean | undefined } | undefined;
+}
+
+/** The report, and its first (with one timeline, its only) timeline. */
+function readReport(reportDir: string): TimelineJson & ReportJson {
+  const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as ReportJson;
+  const first = report.timelines[0];
+  assert.ok(first, 'the report has a timeline');
+  return { ...first, ...report };
 }
 
 /** Runs `bulkhead local`, sampling this database's bulkhead connections every 20 ms meanwhile. */
@@ -110,6 +121,44 @@ test('a small scenario end to end: every phase, item counts that match the queue
   assert.match(readFileSync(join(reportDir, 'report.md'), 'utf8'), /\| claim latency, ms \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| (?:[\d.]+ \(|– \/ – \/ –)[^|]*\| (?:[\d.]+ \(|– \/ – \/ –)[^|]*\|/);
 });
 
+test('--compare-pacing runs the timeline unpaced, then paced, from the same rows, and compares the two merges', async () => {
+  const reportDir = join(dir, 'report-compare');
+  // Quick workers (a batch of 5 every 50 ms or so: 40 claims/s) put dozens of statements into a merge of a second
+  // or two, and use about 3,000 of the 10,000 rows each setup adds per timeline, so the queue never runs dry (with
+  // 1-4 ms items it did, in the paced timeline). The floor keeps the paced merge of 40,000 rows under about 4 s.
+  const quick = { queue: { table: 'creatives_fresh', batchSize: 5 }, processor: { type: 'sleep', sleep: { minMs: 5, maxMs: 15, failureRate: 0 } }, workers: 2 };
+  const pacing = { maxWorkerLatencyIncreasePercent: 25, minRowsPerSecond: 10000 };
+  const before = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM advertisers');
+  const result = await runCli(['local', '--database-url', db.url, ...writeScenario('compare', quick, true), '--rows', '40000', '--baseline-seconds', '3',
+    '--cooldown-seconds', '2', '--compare-pacing', '--pacing', JSON.stringify(pacing), '--report-dir', reportDir]);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const report = readReport(reportDir);
+  assert.deepEqual(report.timelines.map((t) => t.label), ['pacing off', 'pacing on']);
+  assert.equal(report.timelines[0]?.pacing, undefined);
+  assert.deepEqual(report.timelines[1]?.pacing?.spec, pacing);
+  for (const t of report.timelines) {
+    const merge = t.windows.find((w) => w.name === 'merge');
+    assert.ok(merge && merge.claim.count > 0 && merge.update.count > 0, `${t.label}: claims and completions during the merge: ${JSON.stringify(merge)}`);
+    assert.equal(t.import?.summary.rowsInserted, 40000, `${t.label}: the second import inserted the same new rows again`);
+    assert.equal(t.import?.finalRows, 40000, `${t.label}: the final row count`);
+  }
+  const after = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM advertisers');
+  assert.equal(after.rows[0]?.n, (before.rows[0]?.n ?? 0) + 40000, 'the first import\'s rows were deleted before the second');
+  const c = report.comparison;
+  assert.ok(c && c.mergeSeconds.off > 0 && c.mergeSeconds.on > 0 && c.mergeSeconds.ratio > 0, JSON.stringify(c));
+  assert.match(result.stdout, /import done: 40,000 of 40,000 rows/, 'the live line shows the final count once the import is done');
+
+  const md = readFileSync(join(reportDir, 'report.md'), 'utf8');
+  const latencies = String.raw`[\d.]+ \([+−]\d+%\) \/ [\d.]+ \([+−]\d+%\) \/ [\d.]+ \([+−]\d+%\)`;
+  for (const row of ['claim', 'completion UPDATE']) {
+    assert.match(md, new RegExp(String.raw`\| ${row}, during the merge \| ${latencies} \| ${latencies} \|`), `${row}: numbers for both merges`);
+  }
+  assert.match(md, /\| items per minute, during the merge \| [\d,]+ \([+−]\d+%\) \| [\d,]+ \([+−]\d+%\) \|/);
+  assert.match(md, /\| merge, seconds \| [\d.]+ \| [\d.]+ \([\d.]+x\) \|/);
+  assert.match(md, /\*\*Goal (?:met|not met)\*\*/);
+  assert.match(readFileSync(join(reportDir, 'chart.svg'), 'utf8'), /pacing on[\s\S]*completion/, 'the chart has the paced timeline and the completion latency');
+});
+
 test('a StressRun that does not fit is limited by the budget, as the operator limits it', async () => {
   // max_connections 8: 3 reserved for superusers, 1 headroom (10% of 5, rounded up), 1 for bulkhead local's own
   // connection, so 3 workers of the 5 wanted fit.
@@ -139,6 +188,8 @@ test('a bad manifest is refused with the API server\'s messages before anything 
 
 test('Ctrl-C stops the workers cleanly and still writes what was measured', async () => {
   const reportDir = join(dir, 'report-interrupted');
+  const advertisers = 'SELECT count(*)::int AS n FROM advertisers';
+  const before = await db.pool.query<{ n: number }>(advertisers);
   let sent = false;
   const { result } = await runLocalSampled([...writeScenario('interrupted', workers(2), true), '--rows', '3000', '--baseline-seconds', '30', '--report-dir', reportDir], {
     onSpawn: (child) => {
@@ -157,8 +208,8 @@ test('Ctrl-C stops the workers cleanly and still writes what was measured', asyn
   assert.match(readFileSync(join(reportDir, 'report.md'), 'utf8'), /\*\*Interrupted\*\*/);
   const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM creatives_fresh WHERE status = 'processing'");
   assert.equal(rows[0]?.n, 0, 'no row is left processing');
-  const count = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM advertisers WHERE advertiser_id > 5000");
-  assert.equal(count.rows[0]?.n, 0, 'the import never started');
+  const count = await db.pool.query<{ n: number }>(advertisers);
+  assert.equal(count.rows[0]?.n, before.rows[0]?.n, 'the import never started');
 });
 
 test('a Ctrl-C at the terminal reaches the whole process group; the embedded server outlives the runners, then stops', async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from '../../shared/logger.js';
 import type { Session } from '../../shared/session.js';
-import { checkAgainstSchema, specSchema, type Schema } from '../../shared/spec-schema.js';
+import { checkAgainstSchema } from '../../shared/spec-schema.js';
+import { pacingSchema } from './pacing-schema.js';
 import { sleepUnlessStopped } from '../../shared/stoppable-sleep.js';
 import { countLockWaiters, readPacing, type PacingRead } from './pacing-reads.js';
 import { findBreach, initialPace, nextPace, type Pace, type PacingSpec, type PacingState, type WorkerLatency } from './pacing-controller.js';
@@ -25,12 +26,6 @@ function unpaced(chunkRows: number): Pace {
 
 /** How often a paused import looks at its control again. */
 const PAUSED_POLL_MS = 1000;
-
-function pacingSchema(): Schema {
-  const schema = specSchema('CsvImport').properties?.merge?.properties?.pacing;
-  if (!schema) throw new Error('the CsvImport CRD has no spec.merge.pacing');
-  return schema;
-}
 
 /**
  * Paces the chunked merge. Between chunks (after a COMMIT, so no lock of the import's is held while it waits) it
