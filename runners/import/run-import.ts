@@ -204,7 +204,7 @@ async function prepareMergeSource(session: Session, log: Logger, importId: strin
 
 /**
  * The workers' latency before the import loads the server, which maxWorkerLatencyIncreasePercent is measured
- * against: the median of five readings a second apart when the spec asks for that goal (the import starts 4 s
+ * against: the highest of five readings a second apart when the spec asks for that goal (the import starts 4 s
  * later), one reading otherwise (in case a live change adds the goal; without workers publishing, none at all).
  */
 async function workersBaseline(session: Session, importId: string, pacing: PacingSpec | undefined, log: Logger, stop: AbortSignal): Promise<WorkerLatency> {

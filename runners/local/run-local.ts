@@ -12,7 +12,7 @@ import type { ProgressDisplay } from './progress-display.js';
 import { generateImportCsv, initQueues, prepareBulkheadSchema, resetForNextTimeline, runSetupSql, type GeneratedCsv } from './scenario-setup.js';
 import { LOCAL_NAMESPACE, type Scenario } from './scenario.js';
 import type { ServerSample } from './server-sampler.js';
-import type { TimelinePlan } from './timeline-plans.js';
+import { withMergeTimeGoal, type TimelinePlan } from './timeline-plans.js';
 import { TimelineRun } from './timeline-run.js';
 import type { ClaimTiming, UpdateTiming } from './timings-reader.js';
 
@@ -70,8 +70,9 @@ export async function runLocal(ctx: LocalRunContext, plans: TimelinePlan[]): Pro
   try {
     const csv = await setUp(ctx, client, work);
     const runs: MeasuredRun[] = [];
-    for (const [i, plan] of plans.entries()) {
+    for (const [i, planned] of plans.entries()) {
       const imp = scenario.imports[0];
+      const plan = runs[0] && !runs[0].pacing ? withMergeTimeGoal(planned, runs[0]) : planned;
       if (ctx.stop.aborted) break;
       if (i > 0 && imp && csv) await resetForNextTimeline(client, scenario, imp, csv, say);
       if (plan.label) say(`timeline ${i + 1} of ${plans.length}: ${plan.label}`);

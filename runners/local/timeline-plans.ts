@@ -1,6 +1,8 @@
 import { InvalidInputError } from '../shared/errors.js';
 import { DEFAULT_COMPARE_PACING, type LocalConfig } from './local-command.js';
 import type { ScenarioImport } from './scenario.js';
+import type { MeasuredRun } from './run-local.js';
+import { PACING_GOAL } from './report-pacing.js';
 
 /** One timeline to run: what it is called in the report, and the merge pacing of its import. */
 export interface TimelinePlan {
@@ -40,4 +42,18 @@ export function timelinePlans(config: LocalConfig, imp: ScenarioImport | undefin
     { label: 'pacing off', pacing: undefined },
     { label: 'pacing on', pacing },
   ];
+}
+
+/**
+ * The paced timeline's floor when comparing: unless its pacing sets minRowsPerSecond, the unpaced merge's rate
+ * divided by the goal, so that the paced merge takes at most 1.5x as long whatever the signals say. It is the knob a
+ * user who needs an import done by a deadline sets; without it the default floor (1,000 rows a second) lets a
+ * throttled merge of 500,000 rows take minutes.
+ */
+export function withMergeTimeGoal(plan: TimelinePlan, unpaced: MeasuredRun): TimelinePlan {
+  const s = unpaced.import?.summary;
+  if (!plan.pacing || plan.pacing.minRowsPerSecond !== undefined || !s?.mergeSeconds) return plan;
+  const merged = s.rowsInserted + s.rowsUpdated + s.rowsUnchanged;
+  const floor = Math.floor(merged / s.mergeSeconds / PACING_GOAL.mergeRatio);
+  return floor >= 1 ? { ...plan, pacing: { ...plan.pacing, minRowsPerSecond: floor } } : plan;
 }

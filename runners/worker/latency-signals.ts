@@ -5,7 +5,7 @@ import { RollingSamples } from './rolling-samples.js';
 import { publishWorkerSignals, retractWorkerSignals } from './sql/worker-signals.js';
 
 /** Seconds of history each summary covers. */
-export const SIGNAL_WINDOW_SECONDS = 3;
+export const SIGNAL_WINDOW_SECONDS = 5;
 /** How often a summary is written. */
 const PUBLISH_EVERY_MS = 1000;
 /** After the bulkhead schema was missing or the role may not write to it, how long before trying again. */

@@ -2,7 +2,7 @@ import { latency, type Latency } from '../shared/latency.js';
 
 /**
  * The durations of the last windowMs, at most `capacity` of them (the oldest go first), in a fixed ring: memory
- * does not grow with the rate. 4096 samples cover 3 s at 1,300 statements a second per worker process; at a higher
+ * does not grow with the rate. 4096 samples cover 5 s at 800 statements a second per worker process; at a higher
  * rate the summary covers the most recent 4096.
  */
 export class RollingSamples {

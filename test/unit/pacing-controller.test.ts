@@ -29,7 +29,7 @@ test('findBreach: each signal against its limit, silent signals never breach, an
   }
 });
 
-test('nextPace: a breach halves the chunk and doubles the pause, once per fresh worker reading; clear readings grow it back', () => {
+test('nextPace: a breach halves the chunk and doubles the pause, once per new worker reading; clear readings grow it back, once per reading', () => {
   const s = spec({ maxWorkerLatencyIncreasePercent: 25, minRowsPerSecond: 1, maxPauseSeconds: 2 });
   const start = initialPace(s, 40_000);
   assert.deepEqual([start.chunkRows, start.pauseMs, start.state], [10_000, 0, 'Running']);
@@ -45,18 +45,24 @@ test('nextPace: a breach halves the chunk and doubles the pause, once per fresh 
   let pace = held;
   for (let at = 3000; at < 20_000; at += 1000) pace = nextPace(s, 40_000, pace, breach, { ...hot, workersAsOf: at }, { ...chunk, at: at + 1 });
   assert.deepEqual([pace.chunkRows, pace.pauseMs], [1000, 2000]);
-  // Clear: the chunk grows by an eighth of the largest per reading, the pause halves and then stops.
-  let clear = nextPace(s, 40_000, pace, undefined, silent, chunk);
-  assert.deepEqual([clear.chunkRows, clear.pauseMs, clear.state], [6000, 1000, 'Running']);
-  for (let i = 0; i < 10; i++) clear = nextPace(s, 40_000, clear, undefined, silent, chunk);
+  // Clear: the chunk grows by a sixteenth of the largest per new reading, the pause halves and then stops.
+  const cool = (at: number) => read({ completionP95Ms: 4, workersAsOf: at });
+  let clear = nextPace(s, 40_000, pace, undefined, cool(30_000), chunk);
+  assert.deepEqual([clear.chunkRows, clear.pauseMs, clear.state], [3500, 1000, 'Running']);
+  // The same reading after the next chunk: no second step on one observation.
+  const same = nextPace(s, 40_000, clear, undefined, cool(30_000), chunk);
+  assert.deepEqual([same.chunkRows, same.pauseMs], [3500, 1000]);
+  for (let at = 31_000; at < 60_000; at += 1000) clear = nextPace(s, 40_000, clear, undefined, cool(at), chunk);
   assert.deepEqual([clear.chunkRows, clear.pauseMs], [40_000, 0]);
+  // With no worker publishing at all, every chunk counts as a clear reading.
+  assert.equal(nextPace(s, 40_000, { ...pace, actedOn: 99_000 }, undefined, silent, chunk).chunkRows, 3500);
 });
 
 test('nextPace: the floor cuts the pause so that the chunk and its pause still make minRowsPerSecond', () => {
   const s = spec({ maxLockWaiters: 0, minRowsPerSecond: 2000, minChunkRows: 1000, maxPauseSeconds: 10 });
   const waiters = read({ lockWaiters: 3 });
   const breach = findBreach(s, baseline, waiters);
-  const throttled = { chunkRows: 2000, pauseMs: 4000, state: 'Throttled' as const, breach, backedOffAt: 0 };
+  const throttled = { chunkRows: 2000, pauseMs: 4000, state: 'Throttled' as const, breach, backedOffAt: 0, actedOn: 0 };
   // 2000 rows took 0.2 s; halved to 1000 rows (0.1 s) and the floor of 2000 rows/s allows a pause of 0.4 s.
   const next = nextPace(s, 50_000, throttled, breach, waiters, { rows: 2000, seconds: 0.2, at: 1 });
   assert.deepEqual([next.chunkRows, next.pauseMs, next.state], [1000, 400, 'AtFloor']);

@@ -21,7 +21,7 @@ export type ReportPacing = (status: PacingStatus | undefined) => Promise<unknown
 
 /** Chunks of chunkRows, back to back. */
 function unpaced(chunkRows: number): Pace {
-  return { chunkRows, pauseMs: 0, state: 'Running', breach: undefined, backedOffAt: 0 };
+  return { chunkRows, pauseMs: 0, state: 'Running', breach: undefined, backedOffAt: 0, actedOn: 0 };
 }
 
 /** How often a paused import looks at its control again. */
