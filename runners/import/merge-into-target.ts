@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ImportPlan } from './import-plan.js';
 import { mergeChunk, type MergeOptions } from './sql/merge-chunk.js';
 import { recordImportProgress } from './sql/record-import-progress.js';
+import { mergeOneChunk, type ChunkStatements } from './merge-one-chunk.js';
 import type { MergeSource } from './sql/merge-source.js';
 import { countMergedRows } from './sql/count-merged-rows.js';
 import { isDataError, type DataError } from './data-error.js';
@@ -53,8 +54,8 @@ export async function mergeIntoTarget(
   session: Session, plan: ImportPlan, source: MergeSource, range: MergeRange, importId: string,
   settings: MergeSettings, pacer: MergePacer, log: Logger, onCommitted: (done: number, counts: MergeCounts) => void,
 ): Promise<MergeCounts> {
-  const query = mergeChunk(plan, source, settings);
-  const refusal: RefusalContext = { chunk: query, source, importId, file: settings.file };
+  const chunk: ChunkStatements = { first: mergeChunk(plan, source, settings, true), fallback: mergeChunk(plan, source, settings, false) };
+  const refusal: RefusalContext = { chunk: chunk.fallback, source, importId, file: settings.file };
   const counts: MergeCounts = { inserted: 0, updated: 0, unchanged: 0, fastPath: false };
   const refused = async (from: number, to: number, err: DataError, before: MergedBefore | undefined): Promise<MergeRefusedError> => {
     log.warn({ event: 'merge-refused', sqlState: err.code, constraint: err.constraint }, 'the target refused a row; finding its line');
@@ -85,7 +86,7 @@ export async function mergeIntoTarget(
     let rows: { inserted: string; updated: string }[];
     let lockWaiters: number | undefined;
     try {
-      ({ result: { rows }, lockWaiters } = await pacer.runChunk(() => session.query<{ inserted: string; updated: string }>({ ...query, values: [from, to, importId] })));
+      ({ result: { rows }, lockWaiters } = await pacer.runChunk(() => mergeOneChunk<{ inserted: string; updated: string }>(session, chunk, [from, to, importId])));
     } catch (err) {
       if (!isDataError(err)) throw err;
       const before = from < range.first ? 0 : Number((await session.query<{ rows: string }>(countMergedRows(source, from, importId))).rows[0]?.rows);

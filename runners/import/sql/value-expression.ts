@@ -11,10 +11,15 @@ const TRANSFORMS: Record<TransformName, (v: string) => string> = {
   nullIfEmpty: (v) => `nullif(${v}, '')`,
 };
 
+/** A transform as SQL over a text expression: also what the import bench's baseline computes, so both do the same work. */
+export function transformExpression(transform: TransformName, value: string): string {
+  return TRANSFORMS[transform](value);
+}
+
 /** The text value a planned column takes from a staging row aliased `s`, transform applied, not yet cast. */
 export function valueExpression(column: PlannedColumn): string {
   const staged = `s.${stageColumn(column.csvIndex)}`;
-  return column.transform ? TRANSFORMS[column.transform](staged) : staged;
+  return column.transform ? transformExpression(column.transform, staged) : staged;
 }
 
 /** The same value cast to the target column's type (catalog-made type name), as it goes into the target. */
