@@ -58,6 +58,24 @@ test('a CsvImport from a PersistentVolumeClaim on a hostPath volume: bound, moun
   assert.equal((await printed('from-pvc')).ROWS, '400');
 });
 
+test('a CsvImport applied with bulkhead.dev/paused waits before its first chunk, holding no lock; without the annotation it finishes in the same run', async () => {
+  await configMapFile(NS, 'paused-csv', 'advertisers.csv', advertisersCsv(5001, 5600));
+  await kubectlOk(['apply', '-f', '-'], advertisersImport(NS, 'paused', { configMap: { name: 'paused-csv', key: 'advertisers.csv' } },
+    { merge: { chunkRows: 100, pacing: { maxLockWaiters: 5 } } }, { 'bulkhead.dev/paused': 'true' }));
+  const paused = await waitStatus<ImportStatus & { pacing?: { state?: string }; jobName?: string }>('csvimport', 'paused', NS, 'to report its pause', (s) => s.pacing?.state === 'Paused');
+  assert.equal(paused.phase, 'Running');
+  const merged = async () => (await db.pool.query<{ n: string }>('SELECT count(*) n FROM advertisers WHERE advertiser_id BETWEEN 5001 AND 5600')).rows[0]?.n;
+  assert.equal(await merged(), '0', 'paused before its first chunk');
+  const { rows: locks } = await db.pool.query("SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'bulkhead/import/e2e-imports/paused' AND l.relation = 'advertisers'::regclass");
+  assert.deepEqual(locks, [], 'no lock on the target while paused');
+  await kubectlOk(['-n', NS, 'annotate', 'csvimport', 'paused', 'bulkhead.dev/paused-']);
+  const s = await waitStatus<ImportStatus & { jobName?: string }>('csvimport', 'paused', NS, 'to finish', finished);
+  assert.equal(s.phase, 'Succeeded', JSON.stringify(s.conditions));
+  assert.equal(s.jobName, paused.jobName, 'resumed in the same run, not a new Job');
+  assert.equal(s.rows?.inserted, 600);
+  assert.equal(await merged(), '600');
+});
+
 test('a bad row fails the import at once with exit code 2, the line and column in the condition, and nothing merged', async () => {
   const csv = `${advertisersCsv(2001, 2050)}2051,Bad Row,US,2026-01-01T00:00:00Z,abc\n`;
   await configMapFile(NS, 'advertisers-bad', 'advertisers.csv', csv);

@@ -176,11 +176,11 @@ export function advertisersCsv(from: number, to: number): string {
 }
 
 /** A CsvImport of public.advertisers with the Secret `pg`; source and extra spec fields as given. */
-export function advertisersImport(namespace: string, name: string, source: object, spec: object = {}): string {
+export function advertisersImport(namespace: string, name: string, source: object, spec: object = {}, annotations: Record<string, string> = {}): string {
   return manifest({
     apiVersion: 'bulkhead.dev/v1alpha1',
     kind: 'CsvImport',
-    metadata: { name, namespace },
+    metadata: { name, namespace, annotations },
     spec: { database: { secretRef: { name: 'pg' } }, source, target: { table: 'public.advertisers', key: ['advertiser_id'] }, ...spec },
   });
 }
