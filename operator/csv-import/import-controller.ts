@@ -13,7 +13,8 @@ import { decideServer, requeueServer } from '../server-claims.js';
 import { decideImport, importFinished, importJobEnded, jobHasReadyPod } from './decide-import.js';
 import { dropImportStaging } from './finalize-import.js';
 import { readImportProgress } from './import-progress.js';
-import { buildImportJob, importJobName, type CsvImport } from './import-job.js';
+import { buildImportJob, type CsvImport } from './import-job.js';
+import { importJobName } from './import-run.js';
 import { isDeepStrictEqual } from 'node:util';
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
