@@ -35,6 +35,20 @@ export class OperatorMetrics {
   });
   /** The phase each CsvImport's series carries now, by "namespace/name", so a change of phase replaces it. */
   private readonly importPhases = new Map<string, { namespace: string; csvimport: string; phase: string }>();
+  private readonly mergeRate = new Gauge({
+    name: 'bulkhead_csvimport_merge_rows_per_second',
+    help: "A running CsvImport's merge rate as its runner last reported it between two chunks (status.pacing.rowsPerSecond), over the last chunk and the pause after it: one series per CsvImport whose merge reports pacing, gone when the run ends.",
+    labelNames: ['namespace', 'csvimport'],
+    registers: [this.registry],
+  });
+  private readonly pacingState = new Gauge({
+    name: 'bulkhead_csvimport_pacing_state',
+    help: "1 for a running CsvImport's merge pacing state (status.pacing.state: Running, Throttled, AtFloor, Paused): one series per CsvImport whose merge reports pacing, gone when the run ends.",
+    labelNames: ['namespace', 'csvimport', 'state'],
+    registers: [this.registry],
+  });
+  /** The pacing state each CsvImport's series carries now, by "namespace/name". */
+  private readonly pacingStates = new Map<string, { namespace: string; csvimport: string; state: string }>();
 
   constructor() {
     // process_resident_memory_bytes, process_cpu_seconds_total, nodejs_heap_* …: the operator's own footprint.
@@ -106,11 +120,27 @@ export class OperatorMetrics {
     this.importPhase.set({ namespace, csvimport, phase }, 1);
   }
 
+  /** Sets a CsvImport's pacing series from its status.pacing, or drops them when it has none (not running, or no report). */
+  setImportPacing(namespace: string, csvimport: string, pacing: { state?: string; rowsPerSecond?: number } | undefined): void {
+    const key = `${namespace}/${csvimport}`;
+    const before = this.pacingStates.get(key);
+    if (before && before.state !== pacing?.state) this.pacingState.remove(before);
+    if (pacing?.rowsPerSecond === undefined) this.mergeRate.remove({ namespace, csvimport });
+    else this.mergeRate.set({ namespace, csvimport }, pacing.rowsPerSecond);
+    if (pacing?.state === undefined) {
+      this.pacingStates.delete(key);
+      return;
+    }
+    this.pacingStates.set(key, { namespace, csvimport, state: pacing.state });
+    this.pacingState.set({ namespace, csvimport, state: pacing.state }, 1);
+  }
+
   /** Drops the series of a CsvImport that is gone. */
   forgetImport(namespace: string, csvimport: string): void {
     const key = `${namespace}/${csvimport}`;
     const before = this.importPhases.get(key);
     if (before) this.importPhase.remove(before);
     this.importPhases.delete(key);
+    this.setImportPacing(namespace, csvimport, undefined);
   }
 }

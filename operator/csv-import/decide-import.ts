@@ -6,7 +6,8 @@ import { findCondition, setCondition, type Condition } from '../conditions.js';
 import { SECRET_NOT_LABELLED } from '../database/database-secret.js';
 import { applyPodTrouble, POD_BLOCKED } from '../pods/pod-blocked.js';
 import { podsTrouble } from '../pods/pod-trouble.js';
-import { FINAL_EXIT_REASONS, importJobName, importRun, type CsvImport } from './import-job.js';
+import { FINAL_EXIT_REASONS, type CsvImport } from './import-job.js';
+import { importJobName, importRun } from './import-run.js';
 import { setImportReadiness } from './import-readiness.js';
 import { latestPodOutcome } from './termination-summary.js';
 
@@ -66,7 +67,7 @@ export function jobHasReadyPod(job: V1Job): boolean {
   return (job.status?.ready ?? 0) > 0;
 }
 
-/** Whether the run the CR asks for already ended; an ended run starts again only on a new generation or rerun. */
+/** Whether the run the CR asks for already ended; it starts again only on a spec change beyond spec.merge.pacing, or a rerun. */
 export function importFinished(cr: CsvImport): boolean {
   return !importRun(cr).isNew && (cr.status?.phase === 'Succeeded' || cr.status?.phase === 'Failed');
 }
@@ -85,13 +86,14 @@ export function decideImport(o: ImportObservation): ImportDecision {
   const deleteJobs = stale.filter((j) => !j.metadata?.deletionTimestamp).map((j) => j.metadata?.name ?? '').filter(Boolean);
   const staleActive = stale.some((j) => (j.status?.active ?? 0) > 0 || !importJobEnded(j));
   const events: ImportEvent[] = [];
-  // A new generation, or a rerun of a finished one, starts from an empty status (bar the conditions that are not
-  // about the run, such as BudgetAccurate).
-  const { isNew: newRun, rerun } = importRun(cr);
+  // A new run (a spec changed beyond spec.merge.pacing, or a rerun of a finished one) starts from an empty status
+  // (bar the conditions that are not about the run, such as BudgetAccurate). The same run records the hash of the
+  // spec as it reads now: a generation that changed only the pacing, or defaults the API server added, stay its own.
+  const { isNew: newRun, rerun, specHash } = importRun(cr);
   let conditions: Condition[] = (previous.conditions ?? []).filter((c) => !newRun || !RUN_CONDITIONS.has(c.type));
   const base: CsvImportStatus = newRun
-    ? { observedGeneration: generation, jobName, ...(rerun === undefined ? {} : { rerun }), grantedConnections: 0, rows: {}, progress: {} }
-    : { ...previous, observedGeneration: generation, jobName };
+    ? { observedGeneration: generation, jobName, runSpecHash: specHash, ...(rerun === undefined ? {} : { rerun }), grantedConnections: 0, rows: {}, progress: {} }
+    : { ...previous, observedGeneration: generation, jobName, runSpecHash: specHash };
   const cond = (type: string, status: Condition['status'], reason: string, message: string) =>
     (conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now));
   const podBlocked = (clear: { reason: string; message: string }) => {
@@ -105,8 +107,10 @@ export function decideImport(o: ImportObservation): ImportDecision {
       events.push({ type: 'Normal', reason: 'WaitingForBudget', message: conditions.find((c) => c.type === 'BudgetAdmitted')?.message ?? '' });
     }
     conditions = setImportReadiness(conditions, phase, jobName, generation, now);
+    // The runner's pacing state is live: the controller reads it while the Job's pod runs, and it goes with the run.
+    const { pacing, ...status } = { ...base, ...extra.status, phase, conditions };
     return {
-      status: { ...base, ...extra.status, phase, conditions },
+      status: phase === 'Running' && pacing ? { ...status, pacing } : status,
       createJob: extra.createJob ?? false,
       deleteJobs,
       events,

@@ -13,7 +13,10 @@ import { decideServer, requeueServer } from '../server-claims.js';
 import { decideImport, importFinished, importJobEnded, jobHasReadyPod } from './decide-import.js';
 import { dropImportStaging } from './finalize-import.js';
 import { readImportProgress } from './import-progress.js';
-import { buildImportJob, importJobName, type CsvImport } from './import-job.js';
+import { buildImportJob, type CsvImport } from './import-job.js';
+import { importJobName } from './import-run.js';
+import { applyLiveControl, forgetLiveControl } from './live-control.js';
+import { pacingEvents } from './pacing-status.js';
 import { isDeepStrictEqual } from 'node:util';
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -68,18 +71,24 @@ export async function reconcileImport(ctx: ControllerContext, namespace: string,
   for (const stale of decision.deleteJobs) {
     await unlessNotFound(ctx.api.batch.deleteNamespacedJob({ namespace, name: stale, propagationPolicy: 'Background' }));
   }
+  const live = decision.status.phase === 'Admitted' || decision.status.phase === 'Running';
+  if (secret && live) await applyLiveControl(ctx, cr, secret);
   if (decision.createJob && secret) {
     const refused = await createImportJob(ctx, buildImportJob(cr, secret, ctx.runnerPod));
     // A Job the API server refuses (its pod template, shaped by spec.runner, is invalid) fails the run like a bad spec.
     if (refused) decision = decideImport({ ...observation, specError: refused });
   }
   if (decision.status.phase === 'Running' && secret) {
-    const progress = await readImportProgress(ctx.pools.forCredentials(secret), namespace, name, cr.status?.progress).catch(() => undefined);
-    if (progress) decision.status.progress = progress;
+    // A failed read keeps what the status had; a read that finds no pacing state drops it.
+    const read = await readImportProgress(ctx.pools.forCredentials(secret), namespace, name, cr.status?.progress).catch(() => undefined);
+    if (read?.progress) decision.status.progress = read.progress;
+    if (read?.pacing) decision.status.pacing = read.pacing;
+    else if (read) delete decision.status.pacing;
   }
   await writeStatus(ctx.api.custom, 'CsvImport', cr, (fresh) => (isDeepStrictEqual(fresh.status, decision.status) ? undefined : decision.status));
   if (decision.status.phase) ctx.metrics.setImportPhase(namespace, name, decision.status.phase);
-  for (const e of decision.events) await ctx.events.record(cr, e.type, e.reason, e.message);
+  ctx.metrics.setImportPacing(namespace, name, decision.status.pacing);
+  for (const e of [...decision.events, ...pacingEvents(cr.status?.pacing, decision.status.pacing)]) await ctx.events.record(cr, e.type, e.reason, e.message);
   if (!decision.holdsGrant && !decision.wantsAdmission) {
     const had = ctx.registry.held(key) > 0;
     ctx.registry.release(key);
@@ -140,6 +149,7 @@ async function finalizeImport(ctx: ControllerContext, cr: CsvImport, key: string
     } catch (err) {
       ctx.log.warn({ event: 'staging-drop-failed', object: `${namespace}/${name}`, err: err instanceof Error ? err.message : String(err) }, 'could not drop the staging tables; a later import run drops them');
     }
+    await forgetLiveControl(ctx, secret, namespace, name);
   }
   await setFinalizers(ctx, cr, (cr.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER));
   ctx.registry.release(key);

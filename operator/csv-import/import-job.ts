@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { CsvImportSpec, CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
 import type { DatabaseSecret } from '../database/database-secret.js';
 import { SOURCE_MOUNT_DIR } from '../../runners/shared/source-mount.js';
 import { GROUP, VERSION, type CustomResource } from '../kube/custom-resource.js';
 import { boundedName } from '../kube/ownership.js';
+import { importJobName } from './import-run.js';
 import { databaseEnv, MANAGED_BY, runnerContainer, runnerPodTemplate, specEnv, type RunnerPodSettings } from '../pods/runner-pod.js';
 
 export type CsvImport = CustomResource<CsvImportSpec, CsvImportStatus>;
@@ -20,42 +20,6 @@ export const FINAL_EXIT_REASONS: ReadonlyMap<number, string> = new Map([[2, 'Inv
  * are the CR's is told by their controller owner reference, never by this label (see ownership.ts).
  */
 export const CSV_IMPORT_LABEL = 'bulkhead.dev/csvimport';
-
-/**
- * The annotation that runs a finished import again without a change to its spec: any value other than the one the
- * last run started with (status.rerun). A change while a run is going on takes effect once it has finished.
- */
-export const RERUN_ANNOTATION = 'bulkhead.dev/rerun';
-
-/** The rerun annotation as status.rerun records it: the value itself, or a hash of one longer than 63 characters. */
-function rerunToken(value: string | undefined): string | undefined {
-  if (value === undefined || value.length <= 63) return value;
-  return `sha256:${createHash('sha256').update(value).digest('hex')}`;
-}
-
-/**
- * The run a CsvImport asks for: a new one for a generation the status has not seen, or for a finished run whose
- * rerun annotation no longer matches the one it started with; otherwise the run the status describes.
- */
-export function importRun(cr: CsvImport): { isNew: boolean; rerun: string | undefined } {
-  const asked = rerunToken(cr.metadata.annotations?.[RERUN_ANNOTATION]);
-  const status = cr.status;
-  if (status?.observedGeneration !== (cr.metadata.generation ?? 1)) return { isNew: true, rerun: asked };
-  const ended = status.phase === 'Succeeded' || status.phase === 'Failed';
-  if (ended && asked !== undefined && asked !== status.rerun) return { isNew: true, rerun: asked };
-  return { isNew: false, rerun: status.rerun };
-}
-
-/**
- * The Job name for one run: the CR name plus a hash of its uid, generation and rerun token, within the 63 characters
- * a Job name (which becomes a label value) may have. A new run gets a new Job; the same one never two.
- */
-export function importJobName(cr: CsvImport): string {
-  const { rerun } = importRun(cr);
-  const run = `${cr.metadata.uid}/${cr.metadata.generation ?? 1}${rerun === undefined ? '' : `/${rerun}`}`;
-  const hash = createHash('sha256').update(run).digest('hex').slice(0, 6);
-  return `${cr.metadata.name.slice(0, 56).replace(/[-.]+$/, '')}-${hash}`;
-}
 
 /**
  * A ConfigMap or PVC source becomes a read-only volume at SOURCE_MOUNT_DIR; a URL needs none. The runner gets the

@@ -185,7 +185,7 @@ test('a second role is refused with the exact GRANTs to run; once granted it imp
     const t = ident(tenant.name);
     const grants = `GRANT USAGE, CREATE ON SCHEMA bulkhead TO ${t}; GRANT SELECT ON TABLE bulkhead.schema_migrations TO ${t}; ` +
       `GRANT SELECT, INSERT, DELETE ON TABLE bulkhead.import_rejects TO ${t}; GRANT SELECT, INSERT, UPDATE ON TABLE bulkhead.import_progress TO ${t}; ` +
-      `GRANT SELECT, INSERT, UPDATE ON TABLE bulkhead.import_control TO ${t}; GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE bulkhead.worker_signals TO ${t}; ` +
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE bulkhead.import_control TO ${t}; GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE bulkhead.worker_signals TO ${t}; ` +
       `GRANT EXECUTE ON FUNCTION bulkhead.worker_latency(real) TO ${t};`;
     assert.ok(refused.messages.includes(`role ${t} lacks privileges on schema bulkhead; nothing was staged or merged. ` +
       `Have its owner ${ident(owner.name)} or a superuser run: ${grants}`), refused.stderr);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Job } from '@kubernetes/client-node';
 import { decideImport, importFinished } from '../../operator/csv-import/decide-import.js';
-import { importJobName, importRun, RERUN_ANNOTATION, type CsvImport } from '../../operator/csv-import/import-job.js';
+import type { CsvImport } from '../../operator/csv-import/import-job.js';
+import { importJobName, importRun, RERUN_ANNOTATION } from '../../operator/csv-import/import-run.js';
 import { WorkQueue } from '../../operator/kube/work-queue.js';
 import { decideStressRun } from '../../operator/stress-run/decide-stress-run.js';
 import type { StressRun } from '../../operator/stress-run/worker-deployment.js';
@@ -20,6 +21,7 @@ const importCr = (status: CsvImport['status'] = undefined, generation = 3, annot
 });
 const job = (name: string, condition?: 'Complete' | 'Failed', ready = 0): V1Job => ({ metadata: { name }, status: { active: condition ? 0 : 1, ready, conditions: condition ? [{ type: condition, status: 'True' }] : [] } });
 const admitted = { admitted: true, message: '' };
+const run = (cr: CsvImport) => { const { isNew, rerun } = importRun(cr); return { isNew, rerun }; };
 const observe = (cr: CsvImport, more: Partial<Parameters<typeof decideImport>[0]> = {}) => decideImport({ cr, jobs: [], pods: [], admission: undefined, specError: undefined, now: NOW, ...more });
 const readiness = (conditions: { type: string; status: string; reason: string; observedGeneration?: number }[] | undefined) =>
   ['Ready', 'Stalled', 'Reconciling'].map((type) => conditions?.find((c) => c.type === type)).map((c) => `${c?.type}=${c?.status}/${c?.reason}`).join(' ');
@@ -59,7 +61,7 @@ test('a new value of bulkhead.dev/rerun runs a finished import again with a new 
   assert.equal(importFinished(finished), true);
 
   const asked = { ...finished, metadata: { ...finished.metadata, annotations: { [RERUN_ANNOTATION]: '2026-11-30' } } };
-  assert.deepEqual(importRun(asked), { isNew: true, rerun: '2026-11-30' });
+  assert.deepEqual(run(asked), { isNew: true, rerun: '2026-11-30' });
   assert.equal(importFinished(asked), false);
   const rerun = observe(asked, { jobs: [job(oldJob, 'Complete')], admission: admitted });
   assert.notEqual(importJobName(asked), oldJob, 'a rerun has its own Job');
@@ -72,11 +74,11 @@ test('a new value of bulkhead.dev/rerun runs a finished import again with a new 
   assert.equal(readiness(rerun.status.conditions), 'Ready=False/Admitted Stalled=False/Admitted Reconciling=True/Admitted');
   // Recorded: the next look goes on with the same run, and its Job keeps its name.
   const recorded = { ...asked, status: rerun.status };
-  assert.deepEqual(importRun(recorded), { isNew: false, rerun: '2026-11-30' });
+  assert.deepEqual(run(recorded), { isNew: false, rerun: '2026-11-30' });
   assert.equal(importJobName(recorded), importJobName(asked));
   // A new value while that run is going on waits for it to finish.
   const during = { ...recorded, metadata: { ...recorded.metadata, annotations: { [RERUN_ANNOTATION]: 'again' } } };
-  assert.deepEqual(importRun(during), { isNew: false, rerun: '2026-11-30' });
+  assert.deepEqual(run(during), { isNew: false, rerun: '2026-11-30' });
   // A long value is recorded as a hash, within the status field's 80 characters.
   const long = { ...finished, metadata: { ...finished.metadata, annotations: { [RERUN_ANNOTATION]: 'x'.repeat(5000) } } };
   assert.match(importRun(long).rerun ?? '', /^sha256:[0-9a-f]{64}$/);

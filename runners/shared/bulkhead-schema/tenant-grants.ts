@@ -19,7 +19,8 @@ const TENANT_GRANTS: readonly Grant[] = [
   { kind: 'TABLE', object: 'bulkhead.import_rejects', privileges: ['SELECT', 'INSERT', 'DELETE'] },
   { kind: 'TABLE', object: 'bulkhead.import_progress', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   // Merge pacing: a paced import reads the workers' latency and its live control; workers publish their latency.
-  { kind: 'TABLE', object: 'bulkhead.import_control', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+  // The operator writes an import's live control with the import's own Secret, and deletes it with the CsvImport.
+  { kind: 'TABLE', object: 'bulkhead.import_control', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
   { kind: 'TABLE', object: 'bulkhead.worker_signals', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
   { kind: 'FUNCTION', object: 'bulkhead.worker_latency(real)', privileges: ['EXECUTE'] },
 ];
