@@ -68,6 +68,8 @@ export async function readBaseline(session: Session, importId: string, samples: 
   for (let i = 0; i < samples; i++) {
     if (i > 0) await wait(1000);
     const { workers } = await readPacing(session, importId, false);
+    // No worker publishes: nothing to wait for.
+    if (workers.workersAsOf === undefined) break;
     if (workers.claimP95Ms !== undefined) claims.push(workers.claimP95Ms);
     if (workers.completionP95Ms !== undefined) completions.push(workers.completionP95Ms);
   }
