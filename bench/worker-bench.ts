@@ -1,17 +1,21 @@
 /**
- * `npm run bench:worker [-- --rows N] [--clients 1,3,8] [--systems bulkhead,pgbench,pg-boss]`: the bulkhead worker against (a) the raw SQL ceiling,
- * pgbench running the same claim-and-complete SQL with the same batch size and client count, and (b) pg-boss
- * (batch fetch + complete) on the same server, all with a noop processor, side by side in one run.
+ * `npm run bench:worker [-- --rows N] [--clients 1,3,8] [--systems bulkhead,pgbench,pg-boss,graphile] [--repeat R]`:
+ * the bulkhead worker against (a) the raw SQL ceiling, pgbench running the same claim-and-complete work with the
+ * same batch size and client count, and (b) its peers pg-boss 12 and graphile-worker, each configured for
+ * throughput as its docs advise (worker-peers.ts), all with a noop processor, side by side in one run on one
+ * embedded PostgreSQL. With --repeat R the systems take turns R times and the table shows medians: each ratio is
+ * the median of the ratios within a round, so a slow patch on the shared machine hits both sides of it.
  * Needs `pgbench` on PATH (Debian: postgresql-15 or postgresql-client's contrib). Prints a Markdown table and
- * writes bench/results/worker.json.
+ * writes bench/results/worker-<rows>.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import PgBoss from 'pg-boss';
 import { startEmbeddedPostgres } from '../runners/shared/embedded-postgres.js';
+import { runAll } from './run-children.js';
+import { benchGraphile, benchPgBoss, GRAPHILE, PG_BOSS, type BenchResult, type PeerRun } from './worker-peers.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -19,23 +23,13 @@ const arg = (name: string, fallback: string): string => {
 };
 const ROWS = Number(arg('--rows', '1000000'));
 const CLIENTS = arg('--clients', '1,3,8').split(',').map(Number);
-const SYSTEMS = arg('--systems', 'bulkhead,pgbench,pg-boss').split(',');
+const SYSTEMS = arg('--systems', 'bulkhead,pgbench,pg-boss,graphile').split(',');
+const ROUNDS = Number(arg('--repeat', '1'));
 const BATCH = 20;
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
-
-/** Runs children to completion; resolves with their stdout. */
-function runAll(commands: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[]): Promise<string[]> {
-  return Promise.all(commands.map(({ cmd, args, env }) => new Promise<string>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out + err) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`))));
-  })));
-}
+const peerRun: PeerRun = { distDir: join(root, 'dist', 'bench'), rows: ROWS, batch: BATCH };
 
 async function resetQueue(client: pg.Client): Promise<void> {
   await client.query(`DROP TABLE IF EXISTS q;
@@ -48,9 +42,9 @@ async function resetQueue(client: pg.Client): Promise<void> {
   await client.query('CHECKPOINT');
 }
 
-interface Result { system: string; clients: number; seconds: number; itemsPerSecond: number; claimP50Ms?: number; claimP99Ms?: number; note?: string }
+const RAW_SQL = 'raw SQL (pgbench)';
 
-async function benchBulkhead(url: string, clients: number, _client: pg.Client): Promise<Result> {
+async function benchBulkhead(url: string, clients: number, _client: pg.Client): Promise<BenchResult> {
   const cli = join(root, 'dist', 'runners', 'cli.js');
   const start = performance.now();
   const outs = await runAll(Array.from({ length: clients }, () => ({
@@ -68,9 +62,13 @@ async function benchBulkhead(url: string, clients: number, _client: pg.Client): 
     note: 'claim latency from the worker\'s histogram (bucket-interpolated)' };
 }
 
-function benchPgbench(url: string, clients: number, _client: pg.Client): Promise<Result> {
+/**
+ * pgbench running the least SQL that claims and completes a batch like the worker does, ids carried from the claim
+ * to the completion with \gset: the ceiling for this work on this server. It does less than the worker's own
+ * statements (one array instead of four, no CASE for retries, no RETURNING), so the ratio to it is conservative.
+ */
+function benchPgbench(url: string, clients: number): BenchResult {
   const script = join(resultsDir, 'claim-complete.sql');
-  // The worker's own claim and completion statements, with the ids carried from one to the other.
   writeFileSync(script, `WITH picked AS (SELECT id FROM q WHERE status = 'pending' ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED),
 claimed AS (UPDATE q SET status = 'processing', locked_by = 'pgbench', locked_at = now(), attempts = attempts + 1 FROM picked WHERE q.id = picked.id RETURNING q.id)
 SELECT coalesce(array_agg(id), '{}') AS ids FROM claimed \\gset
@@ -81,61 +79,68 @@ UPDATE q SET status = 'completed', last_error = NULL, locked_by = NULL, locked_a
   const out = execFileSync('pgbench', ['-n', '-M', 'prepared', '-r', '-c', String(clients), '-j', String(clients), '-t', String(perClient), '-f', script, url], { encoding: 'utf8' });
   const seconds = (performance.now() - start) / 1000;
   const claimAvg = Number(/^\s+([\d.]+)\s+\d+\s+WITH picked/m.exec(out)?.[1] ?? NaN);
-  return Promise.resolve({ system: 'raw SQL (pgbench)', clients, seconds, itemsPerSecond: ROWS / seconds, claimP50Ms: claimAvg, note: 'claim latency is pgbench\'s per-statement average' });
+  return { system: RAW_SQL, clients, seconds, itemsPerSecond: ROWS / seconds, claimP50Ms: claimAvg, note: 'claim latency is pgbench\'s per-statement average' };
 }
 
-async function benchPgBoss(url: string, clients: number, client: pg.Client): Promise<Result> {
-  const boss = new PgBoss({ connectionString: url, max: 4, supervise: false, schedule: false });
-  await boss.start();
-  await boss.deleteQueue('bench').catch(() => undefined);
-  await boss.createQueue('bench');
-  for (let i = 0; i < ROWS; i += 10_000) {
-    await boss.insert(Array.from({ length: Math.min(10_000, ROWS - i) }, (_, k) => ({ name: 'bench', data: { url: `http://example.invalid/${i + k}` } })));
-  }
-  await boss.stop({ graceful: false, wait: true });
-  // The same courtesy the other two get: fresh statistics after the bulk insert.
-  await client.query('VACUUM ANALYZE pgboss.job');
-  const drainer = join(root, 'dist', 'bench', 'pgboss-drainer.js');
-  const start = performance.now();
-  const outs = await runAll(Array.from({ length: clients }, () => ({ cmd: process.execPath, args: [drainer, url, 'bench', String(BATCH)] })));
-  const seconds = (performance.now() - start) / 1000;
-  const done = outs.map((o) => JSON.parse(o.trim().split('\n').pop() ?? '{}') as { done: number; fetchP50: number; fetchP99: number });
-  const total = done.reduce((n, d) => n + d.done, 0);
-  if (total !== ROWS) throw new Error(`pg-boss completed ${total} of ${ROWS}`);
-  return { system: 'pg-boss 10', clients, seconds, itemsPerSecond: ROWS / seconds,
-    claimP50Ms: (done.reduce((a, d) => a + d.fetchP50, 0) / done.length) * 1000, claimP99Ms: Math.max(...done.map((d) => d.fetchP99)) * 1000,
-    note: 'claim latency is fetch() measured in the client' };
+type Round = BenchResult & { round: number };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** One row per clients and system: median items/s, and each ratio as the median of the per-round ratios. */
+function table(results: Round[]): string[] {
+  const keys = [...new Map(results.map((r) => [`${r.clients}|${r.system}`, r])).values()];
+  const ratio = (r: Round, system: string): string => {
+    const ratios = results.filter((x) => x.clients === r.clients && x.system === r.system).flatMap((x) => {
+      const other = results.find((o) => o.round === x.round && o.clients === x.clients && o.system === system);
+      return other ? [x.itemsPerSecond / other.itemsPerSecond] : [];
+    });
+    if (ratios.length === 0) return '';
+    const spread = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
+    return `${median(ratios).toFixed(2)}x${spread}`;
+  };
+  return [
+    '| clients | system | items/s | claim p50 ms | claim p99 ms | vs raw SQL | vs pg-boss | vs graphile-worker |',
+    '|---|---|---|---|---|---|---|---|',
+    ...keys.map((k) => {
+      const runs = results.filter((x) => x.clients === k.clients && x.system === k.system);
+      const p50 = runs.flatMap((x) => (x.claimP50Ms === undefined ? [] : [x.claimP50Ms]));
+      const p99 = runs.flatMap((x) => (x.claimP99Ms === undefined ? [] : [x.claimP99Ms]));
+      return `| ${k.clients} | ${k.system} | ${Math.round(median(runs.map((x) => x.itemsPerSecond)))} | ${p50.length ? median(p50).toFixed(2) : ''} | ` +
+        `${p99.length ? median(p99).toFixed(2) : ''} | ${ratio(k, RAW_SQL)} | ${ratio(k, PG_BOSS)} | ${ratio(k, GRAPHILE)} |`;
+    }),
+  ];
 }
 
 const server = await startEmbeddedPostgres({ maxConnections: 60, settings: { shared_buffers: '512MB', max_wal_size: '4GB' } });
 const client = new pg.Client({ connectionString: server.url });
 await client.connect();
-const results: Result[] = [];
+const results: Round[] = [];
+const systems = ([
+  ['bulkhead', async (clients: number) => { await resetQueue(client); return benchBulkhead(server.url, clients, client); }],
+  ['pgbench', async (clients: number) => { await resetQueue(client); return benchPgbench(server.url, clients); }],
+  ['pg-boss', (clients: number) => benchPgBoss(server.url, clients, client, peerRun)],
+  ['graphile', (clients: number) => benchGraphile(server.url, clients, client, peerRun)],
+] as const).filter(([n]) => SYSTEMS.includes(n));
 try {
-  for (const clients of CLIENTS) {
-    const systems = ([['bulkhead', benchBulkhead], ['pgbench', benchPgbench], ['pg-boss', benchPgBoss]] as const).filter(([n]) => SYSTEMS.includes(n));
-    for (const [name, run] of systems) {
-      process.stderr.write(`${clients} client(s): ${name}...\n`);
-      if (name !== 'pg-boss') await resetQueue(client);
-      const r = await run(server.url, clients, client);
-      results.push(r);
-      process.stderr.write(`  ${Math.round(r.itemsPerSecond)} items/s\n`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const clients of CLIENTS) {
+      for (const [name, run] of systems) {
+        process.stderr.write(`round ${round}, ${clients} client(s): ${name}...\n`);
+        const r = await run(clients);
+        results.push({ ...r, round });
+        process.stderr.write(`  ${Math.round(r.itemsPerSecond)} items/s\n`);
+      }
     }
   }
   const lines = [
-    `rows: ${ROWS}, batch ${BATCH}, noop processor, PostgreSQL 18 (embedded), ${new Date().toISOString().slice(0, 10)}`,
+    `rows: ${ROWS}, batch ${BATCH}, noop processor, PostgreSQL 18 (embedded), ${ROUNDS} round(s), ${new Date().toISOString().slice(0, 10)}`,
     '',
-    '| clients | system | items/s | claim p50 ms | claim p99 ms | vs raw SQL | vs pg-boss |',
-    '|---|---|---|---|---|---|---|',
-    ...results.map((r) => {
-      const raw = results.find((x) => x.clients === r.clients && x.system.startsWith('raw'));
-      const boss = results.find((x) => x.clients === r.clients && x.system.startsWith('pg-boss'));
-      const ratio = (other: Result | undefined): string => (other ? `${(r.itemsPerSecond / other.itemsPerSecond).toFixed(2)}x` : '');
-      return `| ${r.clients} | ${r.system} | ${Math.round(r.itemsPerSecond)} | ${r.claimP50Ms?.toFixed(2) ?? ''} | ${r.claimP99Ms?.toFixed(2) ?? ''} | ${ratio(raw)} | ${ratio(boss)} |`;
-    }),
+    ...table(results),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  writeFileSync(join(resultsDir, `worker-${ROWS}.json`), JSON.stringify({ rows: ROWS, batch: BATCH, results }, null, 2));
+  writeFileSync(join(resultsDir, `worker-${ROWS}.json`), JSON.stringify({ rows: ROWS, batch: BATCH, rounds: ROUNDS, results }, null, 2));
 } finally {
   await client.end();
   await server.stop();

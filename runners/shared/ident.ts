@@ -27,10 +27,17 @@ export function parseTableName(name: string): TableName {
 }
 
 /**
- * A quoted string literal, for utility statements that take no parameters (COPY's options). Everywhere else,
- * values go in as $n parameters.
+ * A quoted string literal, for utility statements that take no parameters (COPY's options), index predicates, and
+ * the worker's configuration constants that a cached plan must see (queueConstants). Everywhere else, values go in
+ * as $n parameters.
  */
 export function literal(value: string): string {
   if (value.includes('\0')) throw new Error('a SQL literal cannot contain a NUL byte');
   return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** An integer written into SQL text, for the same few places as literal(); anything but a safe integer is refused. */
+export function integerLiteral(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+  return String(value);
 }

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../shared/errors.js';
-import { ident, literal, parseTableName, qualified, type TableName } from '../shared/ident.js';
+import { ident, integerLiteral, literal, parseTableName, qualified, type TableName } from '../shared/ident.js';
 import type { StressRunSpec } from '../shared/generated/stressrun.js';
 import type { Queryable } from '../shared/sql-query.js';
 import { describeQueue } from './sql/describe-queue.js';
@@ -93,6 +93,26 @@ export function queueIdentifiers(shape: QueueShape, queue: StressRunSpec['queue'
     id: ident(queue.idColumn),
     status: ident(queue.statusColumn),
     touched: shape.hasUpdatedAt ? ', updated_at = now()' : '',
+  };
+}
+
+/**
+ * The queue's status values and limits as SQL literals, for the claim and completion statements only. They are
+ * configuration, fixed for the life of a worker, and written into the statement text (not bound as $n) so that
+ * its cached generic plan can be used: with `status = $1` PostgreSQL cannot prove the pending index's predicate
+ * (`status = 'pending'`, written by the same literal() in checkQueueTable) for every value of $1, so it planned the
+ * claim afresh on each execution (pg_prepared_statements: 0 generic, 7 custom plans after 7 claims; planning
+ * 0.27 ms against 0.41 ms of execution), and the completion likewise (0.7 ms of planning per batch).
+ */
+export function queueConstants(queue: StressRunSpec['queue']): { pending: string; processing: string; completed: string; failed: string; batchSize: string; maxAttempts: string } {
+  const { pending, processing, completed, failed } = queue.statuses;
+  return {
+    pending: literal(pending),
+    processing: literal(processing),
+    completed: literal(completed),
+    failed: literal(failed),
+    batchSize: integerLiteral(queue.batchSize),
+    maxAttempts: integerLiteral(queue.maxAttempts),
   };
 }
 

@@ -17,9 +17,10 @@ test('three workers drain thousands of rows: every row completed exactly once', 
   const results = await Promise.all([1, 2, 3].map(() => runWorker(db.url, ['--manifest', manifest, '--drain'])));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await statusCounts(db.pool, 'creatives_fresh'), { 'completed/1': 6000 });
-  const done = results.map((r) => JSON.parse(r.stderr.trim().split('\n').filter((l) => l.includes('"event":"done"')).pop() ?? '{}') as { completed: number });
+  const done = results.map((r) => JSON.parse(r.stderr.trim().split('\n').filter((l) => l.includes('"event":"done"')).pop() ?? '{}') as { completed: number; claimSecondsP50?: number });
   assert.equal(done.reduce((n, d) => n + d.completed, 0), 6000, 'the workers together completed each row once');
   assert.ok(done.every((d) => d.completed > 0), 'all three workers took part');
+  assert.ok(done.every((d) => (d.claimSecondsP50 ?? 0) > 0), 'each worker timed its claims (its claim histogram is not empty)');
   const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM creatives_fresh WHERE locked_by IS NOT NULL OR result->>'ms' IS NULL");
   assert.deepEqual(rows[0], { n: 0 }, 'locks are cleared and results recorded');
 });

@@ -1,6 +1,6 @@
 import type { SqlQuery } from '../../shared/sql-query.js';
 import type { StressRunSpec } from '../../shared/generated/stressrun.js';
-import { queueIdentifiers, type QueueShape } from '../queue-table.js';
+import { queueConstants, queueIdentifiers, type QueueShape } from '../queue-table.js';
 
 /** What became of one claimed row. */
 export interface Outcome {
@@ -14,28 +14,28 @@ export interface Outcome {
 /**
  * Records a batch of outcomes in one UPDATE, by id. The guard (status = processing AND locked_by = this worker)
  * means a row whose lease expired and that another worker re-claimed is never finished twice, and that repeating
- * the statement after a dropped connection is harmless. Returns each row's new status.
+ * the statement after a dropped connection is harmless. Returns each row's new status. Statuses and maxAttempts
+ * are in the text (queueConstants), so the statement runs on one cached plan instead of being planned per batch.
  */
 export function finishBatch(shape: QueueShape, queue: StressRunSpec['queue'], workerId: string, outcomes: Outcome[]): SqlQuery {
   const { t, id, status, touched } = queueIdentifiers(shape, queue);
+  const c = queueConstants(queue);
   const result = shape.hasResult ? ', result = coalesce(r.result, t.result)' : '';
-  const p = (n: number): string => `$${n}`;
   return {
     name: 'bulkhead_finish_batch',
     text: `
       UPDATE ${t} AS t SET
-        ${status} = CASE WHEN r.kind = 'completed' THEN ${p(5)}
-                         WHEN r.kind = 'failed' OR t.attempts >= ${p(8)} THEN ${p(6)}
-                         ELSE ${p(7)} END,
+        ${status} = CASE WHEN r.kind = 'completed' THEN ${c.completed}
+                         WHEN r.kind = 'failed' OR t.attempts >= ${c.maxAttempts} THEN ${c.failed}
+                         ELSE ${c.pending} END,
         last_error = r.error, locked_by = NULL, locked_at = NULL${result}${touched}
-      FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::jsonb[]) AS r(id, kind, error, result)
-      WHERE t.${id} = r.id::${shape.idType} AND t.${status} = ${p(9)} AND t.locked_by = ${p(10)}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS r(id, kind, error, result)
+      WHERE t.${id} = r.id::${shape.idType} AND t.${status} = ${c.processing} AND t.locked_by = $5
       RETURNING t.${status}::text AS status`,
     values: [
       outcomes.map((o) => o.id), outcomes.map((o) => o.kind), outcomes.map((o) => o.error),
       outcomes.map((o) => (o.result === undefined || o.result === null ? null : JSON.stringify(o.result))),
-      queue.statuses.completed, queue.statuses.failed, queue.statuses.pending, queue.maxAttempts,
-      queue.statuses.processing, workerId,
+      workerId,
     ],
   };
 }
