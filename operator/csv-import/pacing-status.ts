@@ -1,12 +1,13 @@
 import type { CsvImportStatus } from '../../runners/shared/generated/csvimport.js';
 import { clipText } from '../../runners/shared/source-text.js';
+import { PACING_SIGNALS, PACING_STATES } from '../../runners/import/pacing/pacing-controller.js';
 import { PAUSED_ANNOTATION } from './import-run.js';
 
 /** status.pacing: the runner's pacing state, as it last reported it between two chunks. */
 export type ImportPacing = NonNullable<CsvImportStatus['pacing']>;
 
-const STATES: ReadonlySet<string> = new Set(['Running', 'Throttled', 'AtFloor', 'Paused']);
-const SIGNALS: ReadonlySet<string> = new Set(['workerClaimLatency', 'workerCompletionLatency', 'lockWaiters', 'replicationLag']);
+const STATES: ReadonlySet<string> = new Set(PACING_STATES);
+const SIGNALS: ReadonlySet<string> = new Set(PACING_SIGNALS);
 /** The states in which a signal holds the merge back; entering one of them from another state is one Throttled Event. */
 const HELD_BACK: ReadonlySet<string> = new Set(['Throttled', 'AtFloor']);
 

@@ -1,8 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { PacingStatus } from './pacing/merge-pacer.js';
-import type { PacingState } from './pacing/pacing-controller.js';
-
-const PACING_STATES: readonly PacingState[] = ['Running', 'Throttled', 'AtFloor', 'Paused'];
+import { PACING_STATES, type PacingStatus } from './pacing/pacing-controller.js';
 
 /** The import runner's metrics (docs/reference/metrics.md is generated from them), on a private registry. */
 export class ImportMetrics {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { PacingStatus } from '../import/pacing/merge-pacer.js';
 import { sampleServer } from './sql/sample-server.js';
-import { readImportPacing } from './sql/read-import-pacing.js';
+import { readMergeProgress } from '../../operator/observer/sql/read-merge-progress.js';
+import { pacingFromRow, type ImportPacing } from '../../operator/csv-import/pacing-status.js';
 
 /** One look at the server (see sql/sample-server.ts). */
 export interface ServerSample {
@@ -16,7 +16,7 @@ export interface ServerSample {
   /** Seconds of the longest lock wait in progress. */
   longestLockWait: number;
   /** The merge pacing the import last reported, while its merge is paced. */
-  pacing: PacingStatus | undefined;
+  pacing: ImportPacing | undefined;
 }
 
 /** The application names of a run's runners, by role. */
@@ -40,9 +40,12 @@ export async function takeSample(client: pg.Client, applications: RunApplication
   };
 }
 
-/** The pacing while the import's progress says merge; a finished run's row keeps its last pacing, not wanted here. */
-async function mergePacing(client: pg.Client, importId: string): Promise<PacingStatus | undefined> {
-  const { rows } = await client.query<{ phase: string; pacing: PacingStatus | null }>(readImportPacing(importId));
+/**
+ * The pacing while the import's progress says merge (a finished run's row keeps its last pacing, not wanted here),
+ * read and checked as the operator reads it into status.pacing.
+ */
+async function mergePacing(client: pg.Client, importId: string): Promise<ImportPacing | undefined> {
+  const { rows } = await client.query<{ phase: string; pacing: unknown }>(readMergeProgress(importId));
   const row = rows[0];
-  return row?.phase === 'merge' && row.pacing ? row.pacing : undefined;
+  return row?.phase === 'merge' ? pacingFromRow(row.pacing) : undefined;
 }

@@ -4,17 +4,8 @@ import { checkAgainstSchema } from '../../shared/spec-schema.js';
 import { pacingSchema } from './pacing-schema.js';
 import { sleepUnlessStopped } from '../../shared/stoppable-sleep.js';
 import { countLockWaiters, readPacing, type PacingRead } from './pacing-reads.js';
-import { findBreach, initialPace, nextPace, type Pace, type PacingSpec, type PacingState, type WorkerLatency } from './pacing-controller.js';
+import { findBreach, initialPace, nextPace, type Pace, type PacingSpec, type PacingStatus, type WorkerLatency } from './pacing-controller.js';
 
-/** The pacing as status.pacing and import_progress.pacing carry it (field names as in the CRD). */
-export interface PacingStatus {
-  state: PacingState;
-  signal?: string;
-  value?: string;
-  rowsPerSecond: number;
-  chunkRows: number;
-  pauseMilliseconds: number;
-}
 
 /** Records the pacing with the merge's progress (import_progress), where the operator reads it into status. */
 export type ReportPacing = (status: PacingStatus | undefined) => Promise<unknown>;

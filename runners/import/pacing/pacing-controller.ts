@@ -1,11 +1,20 @@
-import type { CsvImportSpec } from '../../shared/generated/csvimport.js';
+import type { CsvImportSpec, CsvImportStatus } from '../../shared/generated/csvimport.js';
 
 /** spec.merge.pacing, defaulted. */
 export type PacingSpec = NonNullable<CsvImportSpec['merge']['pacing']>;
+/** status.pacing as the CRD defines it; the runner reports it, the operator copies it into the status. */
+type StatusPacing = NonNullable<CsvImportStatus['pacing']>;
 /** What status.pacing.state says. */
-export type PacingState = 'Running' | 'Throttled' | 'AtFloor' | 'Paused';
+export type PacingState = NonNullable<StatusPacing['state']>;
 /** Which signal is over its limit. */
-export type PacingSignal = 'workerClaimLatency' | 'workerCompletionLatency' | 'lockWaiters' | 'replicationLag';
+export type PacingSignal = NonNullable<StatusPacing['signal']>;
+
+/** Every state and every signal (the CRD's enums), for metrics and for checking what another program wrote. */
+export const PACING_STATES: readonly PacingState[] = ['Running', 'Throttled', 'AtFloor', 'Paused'];
+export const PACING_SIGNALS: readonly PacingSignal[] = ['workerClaimLatency', 'workerCompletionLatency', 'lockWaiters', 'replicationLag'];
+
+/** The pacing as the runner reports it (import_progress.pacing, then status.pacing): the CRD's fields. */
+export type PacingStatus = Required<Pick<StatusPacing, 'state' | 'rowsPerSecond' | 'chunkRows' | 'pauseMilliseconds'>> & Pick<StatusPacing, 'signal' | 'value'>;
 
 /** The workers' p95 latency, in milliseconds; undefined when no worker published one. */
 export interface WorkerLatency {
